@@ -48,3 +48,17 @@ func ClaimToken(ctx context.Context) string {
 	defer slot.mu.Unlock()
 	return slot.token
 }
+
+// LookupClaimToken is ClaimToken that also reports whether ctx carries a claim slot at
+// all. Stores use it to tell "no slot, so accept the key alone" (ok is false) from "this
+// context has a slot but never took a claim" (ok is true, token is ""), which must not
+// finish or release anyone's claim.
+func LookupClaimToken(ctx context.Context) (token string, ok bool) {
+	slot, ok := ctx.Value(claimKey{}).(*claimSlot)
+	if !ok {
+		return "", false
+	}
+	slot.mu.Lock()
+	defer slot.mu.Unlock()
+	return slot.token, true
+}

@@ -54,6 +54,11 @@ func (s State) String() string {
 // claim: its lease expired and the key was released or claimed by someone else.
 var ErrNotHeld = errors.New("idempotency: claim is not held (lease expired or never claimed)")
 
+// ErrStoreFull is returned by Begin when a bounded store has no room for a new claim:
+// every entry is a claim still in flight, so nothing may be evicted without risking a
+// delivery running twice. The receive pipeline answers 503, and OpenAI retries later.
+var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
+
 // Store records which deliveries are claimed and which are done. Implementations must be
 // safe for concurrent use.
 //

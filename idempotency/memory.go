@@ -1,0 +1,322 @@
+package idempotency
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultMaxEntries is the number of keys a MemoryStore holds unless WithMaxEntries says
+// otherwise. An entry costs roughly 150 bytes plus the length of its key.
+const DefaultMaxEntries = 100_000
+
+// errEmptyKey is returned by Begin for an empty key.
+var errEmptyKey = errors.New("idempotency: empty key: pass the delivery's webhook-id header as the key")
+
+// MemoryOption configures a MemoryStore; see NewMemoryStore.
+type MemoryOption func(*memoryConfig)
+
+type memoryConfig struct {
+	maxEntries int
+	now        func() time.Time
+}
+
+// WithMaxEntries bounds the number of keys the store holds, claims and finished
+// deliveries together (default DefaultMaxEntries). When the store is full, Begin evicts
+// the finished delivery that was finished first; when every entry is a claim still in
+// flight, Begin fails with ErrStoreFull. A zero or negative n keeps the default.
+func WithMaxEntries(n int) MemoryOption {
+	return func(c *memoryConfig) {
+		if n > 0 {
+			c.maxEntries = n
+		}
+	}
+}
+
+// WithMemoryClock replaces time.Now as the store's clock, so tests can move time forward
+// to expire leases and finished deliveries. A nil now keeps time.Now.
+func WithMemoryClock(now func() time.Time) MemoryOption {
+	return func(c *memoryConfig) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// MemoryStore is a Store that lives in one process's memory: use it when a single
+// replica receives the webhooks (use package redisstore for several). It is safe for
+// concurrent use, and its zero value is not usable: call NewMemoryStore.
+//
+// Entries expire lazily, with no background goroutine: a claim after its lease, a
+// finished delivery after its keep. Expired entries are removed by the next Begin, so
+// the store needs no Close. The store never holds more than its maximum number of
+// entries (see WithMaxEntries).
+//
+// Each claim is owned by a random token recorded in the context with SetClaimToken (see
+// WithClaim). Finish and Abandon act only when the context presents the token of the
+// current claim; otherwise they return ErrNotHeld. When the context carries no claim slot
+// at all (WithClaim was not called), Finish and Abandon fall back to the key alone and
+// act on whatever unexpired claim holds it.
+type MemoryStore struct {
+	now func() time.Time
+	max int
+
+	mu      sync.Mutex
+	entries map[string]*memEntry
+	expiry  expiryHeap // every entry, soonest expiry first
+	// finished deliveries in the order they were finished: the eviction order.
+	oldest, newest *memEntry
+}
+
+// memEntry is one key: a claim in flight (done false) or a finished delivery.
+type memEntry struct {
+	key     string
+	token   string // the holder's token while in flight
+	done    bool
+	expires time.Time
+	index   int // position in expiry
+
+	prev, next *memEntry // neighbours in the finished list, when done
+}
+
+// NewMemoryStore returns an empty in-memory Store, bounded to DefaultMaxEntries keys
+// unless WithMaxEntries says otherwise.
+func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
+	cfg := memoryConfig{maxEntries: DefaultMaxEntries, now: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	return &MemoryStore{
+		now:     cfg.now,
+		max:     cfg.maxEntries,
+		entries: make(map[string]*memEntry),
+	}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// Begin claims key for lease and reports Claimed, recording the new claim's token in ctx
+// (see WithClaim); or it reports InFlight when another unexpired claim holds key, or
+// Done when key was finished less than its keep ago. A zero or negative lease means
+// DefaultLease. When the store is full and holds no finished delivery to evict, Begin
+// returns an error wrapping ErrStoreFull.
+func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration) (State, error) {
+	if key == "" {
+		return 0, errEmptyKey
+	}
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	token := rand.Text()
+
+	s.mu.Lock()
+	now := s.now()
+	s.removeExpired(now)
+	if e, ok := s.entries[key]; ok {
+		s.mu.Unlock()
+		if e.done {
+			return Done, nil
+		}
+		return InFlight, nil
+	}
+	if len(s.entries) >= s.max {
+		if s.oldest == nil {
+			n := len(s.entries)
+			s.mu.Unlock()
+			return 0, fmt.Errorf("%w: all %d entries are claims still in flight; raise the limit with WithMaxEntries, or use a shared store such as redisstore", ErrStoreFull, n)
+		}
+		s.remove(s.oldest)
+	}
+	e := &memEntry{key: key, token: token, expires: now.Add(lease)}
+	s.entries[key] = e
+	s.expiry.push(e)
+	s.mu.Unlock()
+
+	SetClaimToken(ctx, token)
+	return Claimed, nil
+}
+
+// Finish marks the claim on key done and remembers it for keep (a zero or negative keep
+// means DefaultKeep), so that Begin reports Done until then. It returns an error wrapping
+// ErrNotHeld when ctx does not hold the current claim: its lease expired, another holder
+// claimed key since, the key is already done, or ctx never claimed it.
+func (s *MemoryStore) Finish(ctx context.Context, key string, keep time.Duration) error {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	token, hasSlot := LookupClaimToken(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, err := s.held(key, token, hasSlot, now)
+	if err != nil {
+		return err
+	}
+	e.done = true
+	e.token = ""
+	e.expires = now.Add(keep)
+	s.expiry.fix(e)
+	s.appendFinished(e)
+	return nil
+}
+
+// Abandon releases the claim on key so that a retry of the delivery can claim it at
+// once. It returns an error wrapping ErrNotHeld when ctx does not hold the current
+// claim, and it never forgets a finished delivery.
+func (s *MemoryStore) Abandon(ctx context.Context, key string) error {
+	token, hasSlot := LookupClaimToken(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.held(key, token, hasSlot, s.now())
+	if err != nil {
+		return err
+	}
+	s.remove(e)
+	return nil
+}
+
+// Len reports how many keys the store holds, claims in flight and finished deliveries
+// together, after removing the expired ones.
+func (s *MemoryStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removeExpired(s.now())
+	return len(s.entries)
+}
+
+// held returns the unexpired claim on key if the caller holds it. s.mu must be held.
+func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Time) (*memEntry, error) {
+	e, ok := s.entries[key]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%w: key %q has no claim (never claimed, released, or expired)", ErrNotHeld, key)
+	case !now.Before(e.expires):
+		s.remove(e)
+		if e.done {
+			return nil, fmt.Errorf("%w: key %q has no claim (never claimed, released, or expired)", ErrNotHeld, key)
+		}
+		return nil, fmt.Errorf("%w: the lease on key %q expired; raise the lease above the handler's running time", ErrNotHeld, key)
+	case e.done:
+		return nil, fmt.Errorf("%w: key %q is already finished", ErrNotHeld, key)
+	case hasSlot && token == "":
+		return nil, fmt.Errorf("%w: this context took no claim on key %q (Begin did not answer Claimed)", ErrNotHeld, key)
+	case hasSlot && token != e.token:
+		return nil, fmt.Errorf("%w: key %q is claimed by another holder (this context's lease expired)", ErrNotHeld, key)
+	}
+	return e, nil
+}
+
+// removeExpired drops every entry whose time is up. s.mu must be held.
+func (s *MemoryStore) removeExpired(now time.Time) {
+	for len(s.expiry) > 0 && !now.Before(s.expiry[0].expires) {
+		s.remove(s.expiry[0])
+	}
+}
+
+// remove drops e from the map, the expiry heap and the finished list. s.mu must be held.
+func (s *MemoryStore) remove(e *memEntry) {
+	delete(s.entries, e.key)
+	s.expiry.remove(e)
+	if e.done {
+		s.unlinkFinished(e)
+	}
+}
+
+func (s *MemoryStore) appendFinished(e *memEntry) {
+	e.prev, e.next = s.newest, nil
+	if s.newest != nil {
+		s.newest.next = e
+	} else {
+		s.oldest = e
+	}
+	s.newest = e
+}
+
+func (s *MemoryStore) unlinkFinished(e *memEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		s.oldest = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		s.newest = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+// expiryHeap is a binary min-heap of entries ordered by expiry; each entry knows its
+// index, so it can be fixed or removed in O(log n).
+type expiryHeap []*memEntry
+
+func (h expiryHeap) less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+
+func (h expiryHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *expiryHeap) push(e *memEntry) {
+	e.index = len(*h)
+	*h = append(*h, e)
+	h.up(e.index)
+}
+
+func (h *expiryHeap) remove(e *memEntry) {
+	i, last := e.index, len(*h)-1
+	if i != last {
+		h.swap(i, last)
+	}
+	(*h)[last] = nil
+	*h = (*h)[:last]
+	if i != last {
+		h.fix((*h)[i])
+	}
+	e.index = -1
+}
+
+func (h expiryHeap) fix(e *memEntry) {
+	if !h.down(e.index) {
+		h.up(e.index)
+	}
+}
+
+func (h expiryHeap) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+// down moves the element at i towards the leaves and reports whether it moved.
+func (h expiryHeap) down(i int) bool {
+	start, n := i, len(h)
+	for {
+		child := 2*i + 1
+		if child >= n {
+			break
+		}
+		if right := child + 1; right < n && h.less(right, child) {
+			child = right
+		}
+		if !h.less(child, i) {
+			break
+		}
+		h.swap(i, child)
+		i = child
+	}
+	return i > start
+}
