@@ -1,0 +1,68 @@
+package core
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Sentinel errors. Every error returned by this package wraps exactly one of them, with
+// detail (which header, how far off the clock is); test for them with errors.Is.
+var (
+	// ErrInvalidSecret: the secret given to NewVerifier, NewSigner or WithSecret is not a
+	// usable whsec_, whpk_ or whsk_ value.
+	ErrInvalidSecret = errors.New("invalid webhook secret")
+	// ErrInvalidOption: an option given to NewVerifier is out of range.
+	ErrInvalidOption = errors.New("invalid verifier option")
+	// ErrMissingHeader: webhook-id, webhook-timestamp or webhook-signature is absent or empty.
+	ErrMissingHeader = errors.New("missing webhook header")
+	// ErrInvalidTimestamp: webhook-timestamp is not a decimal number of Unix seconds.
+	ErrInvalidTimestamp = errors.New("invalid webhook timestamp")
+	// ErrTimestampTooOld: webhook-timestamp is further in the past than the tolerance.
+	ErrTimestampTooOld = errors.New("webhook timestamp too old")
+	// ErrTimestampTooNew: webhook-timestamp is further in the future than the tolerance.
+	ErrTimestampTooNew = errors.New("webhook timestamp too new")
+	// ErrInvalidSignatureHeader: webhook-signature is too long, has too many entries, or
+	// has no entry of the form "<version>,<base64>".
+	ErrInvalidSignatureHeader = errors.New("invalid webhook signature header")
+	// ErrNoMatchingSignature: no entry of webhook-signature matches the body under any
+	// configured secret.
+	ErrNoMatchingSignature = errors.New("no matching webhook signature")
+	// ErrMalformedEvent: the verified body is not a JSON event object with a non-empty
+	// string id and type, or its data does not decode into the requested type.
+	ErrMalformedEvent = errors.New("malformed webhook event")
+	// ErrBodyTooLarge: the request body is over the configured limit.
+	ErrBodyTooLarge = errors.New("webhook body too large")
+	// ErrDeliveryInProgress: the same delivery (webhook-id) is being handled elsewhere
+	// right now; OpenAI retries it later.
+	ErrDeliveryInProgress = errors.New("webhook delivery already in progress")
+	// ErrIdempotencyUnavailable: the idempotency store could not be asked whether the
+	// delivery was handled, so it is not processed; OpenAI retries it later.
+	ErrIdempotencyUnavailable = errors.New("idempotency store unavailable")
+)
+
+// StatusCode maps an error to the HTTP status every adapter answers with: 400 for a
+// delivery that fails verification or parsing, 413 for a body over the limit, 409 for a
+// delivery in progress elsewhere, 503 when the idempotency store is unreachable, 200 for
+// nil, and 500 for anything else (a handler's error), so that OpenAI retries.
+func StatusCode(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingHeader),
+		errors.Is(err, ErrInvalidTimestamp),
+		errors.Is(err, ErrTimestampTooOld),
+		errors.Is(err, ErrTimestampTooNew),
+		errors.Is(err, ErrInvalidSignatureHeader),
+		errors.Is(err, ErrNoMatchingSignature),
+		errors.Is(err, ErrMalformedEvent):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrDeliveryInProgress):
+		return http.StatusConflict
+	case errors.Is(err, ErrIdempotencyUnavailable):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}

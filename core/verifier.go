@@ -1,0 +1,359 @@
+package core
+
+import (
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"hash"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// DefaultTolerance is how far webhook-timestamp may be from the verifier's clock, in
+// either direction, before a delivery is rejected as stale or from the future.
+const DefaultTolerance = 5 * time.Minute
+
+// EnvSecret is the environment variable NewVerifierFromEnv reads.
+const EnvSecret = "OPENAI_WEBHOOK_SECRET"
+
+// Limits on the webhook-signature header: a longer header, or one with more entries, is
+// rejected before any signature is computed, so a hostile header costs nothing.
+const (
+	MaxSignatureHeaderBytes   = 4096
+	MaxSignatureHeaderEntries = 32
+)
+
+// Verifier checks the signature and timestamp of deliveries. It is safe for concurrent
+// use; create one at start-up and share it.
+type Verifier struct {
+	hmacKeys   [][]byte
+	publicKeys []ed25519.PublicKey
+	tolerance  time.Duration
+	now        func() time.Time
+	macs       []sync.Pool // one pool of HMAC states per key in hmacKeys
+	messages   sync.Pool   // *[]byte scratch for ed25519, which needs one contiguous message
+}
+
+// Option configures a Verifier.
+type Option func(*verifierConfig) error
+
+type verifierConfig struct {
+	secrets   []string
+	tolerance time.Duration
+	now       func() time.Time
+}
+
+// WithTolerance sets how far webhook-timestamp may be from the clock in either direction
+// (default DefaultTolerance). A negative tolerance is refused.
+func WithTolerance(d time.Duration) Option {
+	return func(c *verifierConfig) error {
+		if d < 0 {
+			return fmt.Errorf("%w: tolerance %v is negative; use a duration such as 5*time.Minute", ErrInvalidOption, d)
+		}
+		c.tolerance = d
+		return nil
+	}
+}
+
+// WithClock sets the clock timestamps are checked against (default time.Now). Tests use
+// it to verify recorded deliveries.
+func WithClock(now func() time.Time) Option {
+	return func(c *verifierConfig) error {
+		if now != nil {
+			c.now = now
+		}
+		return nil
+	}
+}
+
+// WithSecret makes the verifier accept one more secret: the next secret during a
+// rotation, or a whpk_ public key beside a whsec_ secret. A delivery is valid when any
+// signature in its header matches any of the secrets.
+func WithSecret(secret string) Option {
+	return func(c *verifierConfig) error {
+		c.secrets = append(c.secrets, secret)
+		return nil
+	}
+}
+
+// NewVerifier returns a Verifier for secret, which is a whsec_ secret as OpenAI shows it,
+// the same key as bare base64, or a whpk_ ed25519 public key (raw 32 bytes or DER
+// SubjectPublicKeyInfo). Surrounding white space is ignored.
+//
+// It returns an error wrapping ErrInvalidSecret when the secret is empty, is not base64,
+// decodes to fewer than 24 bytes, looks like a signature ("v1,…"), or is a whsk_ signing
+// key.
+func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
+	cfg := verifierConfig{secrets: []string{secret}, tolerance: DefaultTolerance, now: time.Now}
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	v := &Verifier{tolerance: cfg.tolerance, now: cfg.now}
+	for i, s := range cfg.secrets {
+		key, err := parseVerifyKey(s)
+		if err != nil {
+			if i > 0 {
+				return nil, fmt.Errorf("secret %d (from WithSecret): %w", i+1, err)
+			}
+			return nil, err
+		}
+		if key.hmac != nil {
+			v.hmacKeys = append(v.hmacKeys, key.hmac)
+		} else {
+			v.publicKeys = append(v.publicKeys, key.publicKey)
+		}
+	}
+	v.macs = make([]sync.Pool, len(v.hmacKeys))
+	for i, key := range v.hmacKeys {
+		v.macs[i].New = func() any { return newMACState(key) }
+	}
+	v.messages.New = func() any { b := make([]byte, 0, 1024); return &b }
+	return v, nil
+}
+
+// NewVerifierFromEnv returns a Verifier for the secret in the OPENAI_WEBHOOK_SECRET
+// environment variable. It returns an error wrapping ErrInvalidSecret when the variable is
+// unset or invalid.
+func NewVerifierFromEnv(opts ...Option) (*Verifier, error) {
+	secret, ok := os.LookupEnv(EnvSecret)
+	if !ok || strings.TrimSpace(secret) == "" {
+		return nil, fmt.Errorf("%w: %s is not set; copy the signing secret (whsec_…) of your webhook endpoint from the OpenAI dashboard into it", ErrInvalidSecret, EnvSecret)
+	}
+	v, err := NewVerifier(secret, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvSecret, err)
+	}
+	return v, nil
+}
+
+// Tolerance returns how far a timestamp may be from the clock.
+func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
+
+// Verify reports whether body, with headers h, is a genuine delivery signed with one of
+// the verifier's secrets within the tolerance. It reads body and h and modifies neither.
+//
+// Checks run in this order, and the first failure is returned, wrapped with detail:
+//
+//  1. each of the three headers is present and non-empty: ErrMissingHeader;
+//  2. the signature header is at most MaxSignatureHeaderBytes: ErrInvalidSignatureHeader;
+//  3. the timestamp is decimal Unix seconds: ErrInvalidTimestamp;
+//  4. it is no more than the tolerance in the past (ErrTimestampTooOld) or in the
+//     future (ErrTimestampTooNew);
+//  5. the signature header has at most MaxSignatureHeaderEntries entries and at least one
+//     of the form "<version>,<signature>": ErrInvalidSignatureHeader;
+//  6. a v1 (HMAC-SHA256) or v1a (ed25519) entry matches: ErrNoMatchingSignature. Entries of
+//     other versions, and entries that are not valid padded base64, are skipped.
+//
+// A valid v1 delivery is verified without heap allocation.
+func (v *Verifier) Verify(body []byte, h Headers) error {
+	if err := v.checkHeaders(h); err != nil {
+		return err
+	}
+	entries, err := countEntries(h.Signature)
+	if err != nil {
+		return err
+	}
+	if len(v.hmacKeys) > 0 && v.matchHMAC(body, h) {
+		return nil
+	}
+	if len(v.publicKeys) > 0 && v.matchEd25519(body, h) {
+		return nil
+	}
+	return fmt.Errorf("%w: none of the %d signature(s) in %s matches the body under the configured secret(s); check that the secret is the one of this endpoint and that the body is the raw bytes as received", ErrNoMatchingSignature, entries, HeaderSignature)
+}
+
+// Unwrap verifies the delivery and then parses it: a body that fails verification is
+// never parsed. The returned Event owns a copy of body in Raw and carries the webhook-id
+// and timestamp. Errors are those of Verify and ParseEvent.
+func (v *Verifier) Unwrap(body []byte, h Headers) (*Event, error) {
+	if err := v.Verify(body, h); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, len(body))
+	copy(raw, body)
+	e, err := ParseEvent(raw)
+	if err != nil {
+		return nil, err
+	}
+	ts, _ := parseTimestamp(h.Timestamp) // verified above
+	e.WebhookID = h.ID
+	e.Timestamp = time.Unix(ts, 0)
+	return e, nil
+}
+
+func (v *Verifier) checkHeaders(h Headers) error {
+	switch {
+	case h.ID == "":
+		return fmt.Errorf("%w: %s is absent or empty; OpenAI sends it on every delivery, so the request did not come from OpenAI or a proxy dropped it", ErrMissingHeader, HeaderID)
+	case h.Timestamp == "":
+		return fmt.Errorf("%w: %s is absent or empty; OpenAI sends it on every delivery, so the request did not come from OpenAI or a proxy dropped it", ErrMissingHeader, HeaderTimestamp)
+	case h.Signature == "":
+		return fmt.Errorf("%w: %s is absent or empty; OpenAI sends it on every delivery, so the request did not come from OpenAI or a proxy dropped it", ErrMissingHeader, HeaderSignature)
+	case len(h.Signature) > MaxSignatureHeaderBytes:
+		return fmt.Errorf("%w: %s is %d bytes, over the limit of %d", ErrInvalidSignatureHeader, HeaderSignature, len(h.Signature), MaxSignatureHeaderBytes)
+	}
+	ts, ok := parseTimestamp(h.Timestamp)
+	if !ok {
+		return fmt.Errorf("%w: %s is %q, not a whole number of Unix seconds", ErrInvalidTimestamp, HeaderTimestamp, truncate(h.Timestamp, 32))
+	}
+	now := v.now()
+	sent := time.Unix(ts, 0)
+	if age := now.Sub(sent); age > v.tolerance {
+		return fmt.Errorf("%w: sent %s ago, more than the tolerance of %s; a replayed delivery, or this server's clock is ahead (check NTP)", ErrTimestampTooOld, age.Round(time.Second), v.tolerance)
+	}
+	if ahead := sent.Sub(now); ahead > v.tolerance {
+		return fmt.Errorf("%w: dated %s in the future, more than the tolerance of %s; this server's clock is behind (check NTP)", ErrTimestampTooNew, ahead.Round(time.Second), v.tolerance)
+	}
+	return nil
+}
+
+// parseTimestamp accepts 1 to 18 decimal digits and nothing else: no sign, no spaces.
+func parseTimestamp(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// countEntries counts the entries of a signature header and checks its shape.
+func countEntries(header string) (int, error) {
+	total, wellFormed := 0, 0
+	for rest := header; ; {
+		var entry string
+		entry, rest, _ = nextEntry(rest)
+		if entry == "" {
+			break
+		}
+		total++
+		if total > MaxSignatureHeaderEntries {
+			return 0, fmt.Errorf("%w: %s has more than %d entries", ErrInvalidSignatureHeader, HeaderSignature, MaxSignatureHeaderEntries)
+		}
+		if version, sig, ok := strings.Cut(entry, ","); ok && version != "" && sig != "" {
+			wellFormed++
+		}
+	}
+	if wellFormed == 0 {
+		return 0, fmt.Errorf("%w: %s is %q, which has no entry of the form v1,<base64 signature>", ErrInvalidSignatureHeader, HeaderSignature, truncate(header, 48))
+	}
+	return total, nil
+}
+
+// nextEntry returns the first space- or tab-separated entry of s and the rest.
+func nextEntry(s string) (entry, rest string, ok bool) {
+	start := 0
+	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
+		start++
+	}
+	end := start
+	for end < len(s) && s[end] != ' ' && s[end] != '\t' {
+		end++
+	}
+	return s[start:end], s[end:], end > start
+}
+
+// macState is pooled per key so that a verification allocates nothing.
+type macState struct {
+	mac      hash.Hash
+	sum      [sha256.Size]byte
+	received [sha256.Size + 3]byte // base64 of 32 bytes decodes into at most 34
+	dot      [1]byte
+}
+
+func newMACState(key []byte) any {
+	return &macState{mac: hmac.New(sha256.New, key), dot: [1]byte{'.'}}
+}
+
+func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
+	for i := range v.hmacKeys {
+		st := v.macs[i].Get().(*macState)
+		st.mac.Reset()
+		st.mac.Write(stringBytes(h.ID))
+		st.mac.Write(st.dot[:])
+		st.mac.Write(stringBytes(h.Timestamp))
+		st.mac.Write(st.dot[:])
+		st.mac.Write(body)
+		expected := st.mac.Sum(st.sum[:0])
+		matched := false
+		for rest := h.Signature; !matched; {
+			var entry string
+			var ok bool
+			if entry, rest, ok = nextEntry(rest); !ok {
+				break
+			}
+			sig, found := strings.CutPrefix(entry, "v1,")
+			if !found || base64.StdEncoding.DecodedLen(len(sig)) > len(st.received) {
+				continue
+			}
+			n, err := base64.StdEncoding.Decode(st.received[:], stringBytes(sig))
+			matched = err == nil && subtle.ConstantTimeCompare(st.received[:n], expected) == 1
+		}
+		v.macs[i].Put(st)
+		if matched {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
+	bufp := v.messages.Get().(*[]byte)
+	defer v.messages.Put(bufp)
+	msg := append((*bufp)[:0], h.ID...)
+	msg = append(msg, '.')
+	msg = append(msg, h.Timestamp...)
+	msg = append(msg, '.')
+	msg = append(msg, body...)
+	if cap(msg) <= 1<<20 {
+		*bufp = msg
+	}
+	var sig [ed25519.SignatureSize + 3]byte
+	for rest := h.Signature; ; {
+		entry, next, ok := nextEntry(rest)
+		if !ok {
+			return false
+		}
+		rest = next
+		encoded, found := strings.CutPrefix(entry, "v1a,")
+		if !found || base64.StdEncoding.DecodedLen(len(encoded)) > len(sig) {
+			continue
+		}
+		n, err := base64.StdEncoding.Decode(sig[:], stringBytes(encoded))
+		if err != nil || n != ed25519.SignatureSize {
+			continue
+		}
+		for _, pub := range v.publicKeys {
+			if ed25519.Verify(pub, msg, sig[:n]) {
+				return true
+			}
+		}
+	}
+}
+
+// stringBytes views s as bytes without copying. The result must only be read: it is used
+// to feed header text to hashes and decoders, which never write their input.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

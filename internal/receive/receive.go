@@ -1,0 +1,149 @@
+// Package receive is the one receive pipeline behind every adapter: limit and read the
+// body, verify, parse, guard with an idempotency store, and shape the error responses.
+// Adapters only translate between their framework and this package.
+package receive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+)
+
+// DefaultMaxBodyBytes is the body limit when none is configured. OpenAI's events are a
+// few hundred bytes; 1 MiB leaves room and stops a flood.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
+// Config is what every adapter's options set.
+type Config struct {
+	MaxBodyBytes int64
+	Store        idempotency.Store
+	Lease        time.Duration
+	Keep         time.Duration
+	Logger       *slog.Logger
+}
+
+// Pipeline receives deliveries for one endpoint. It is safe for concurrent use.
+type Pipeline struct {
+	verifier *core.Verifier
+	cfg      Config
+	buffers  sync.Pool
+}
+
+// New returns a pipeline for v. It panics when v is nil: that is a mistake in the
+// program's set-up, found at start-up, not a runtime input.
+func New(v *core.Verifier, cfg Config) *Pipeline {
+	if v == nil {
+		panic("openai-webhooks: the verifier is nil; pass the *core.Verifier returned by core.NewVerifier or core.NewVerifierFromEnv")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = idempotency.DefaultLease
+	}
+	if cfg.Keep <= 0 {
+		cfg.Keep = idempotency.DefaultKeep
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	p := &Pipeline{verifier: v, cfg: cfg}
+	p.buffers.New = func() any { return new(bytes.Buffer) }
+	return p
+}
+
+// MaxBodyBytes returns the body limit in force.
+func (p *Pipeline) MaxBodyBytes() int64 { return p.cfg.MaxBodyBytes }
+
+// Logger returns the logger in force.
+func (p *Pipeline) Logger() *slog.Logger { return p.cfg.Logger }
+
+// Read reads a body of at most MaxBodyBytes from r and verifies and parses it. A
+// contentLength over the limit is refused before reading (-1 means unknown). The returned
+// event owns its bytes; r's bytes are kept only in e.Raw. Errors wrap core's sentinels.
+func (p *Pipeline) Read(ctx context.Context, r io.Reader, contentLength int64, h core.Headers) (*core.Event, error) {
+	if contentLength > p.cfg.MaxBodyBytes {
+		return nil, p.reject(ctx, h, tooLarge(contentLength, p.cfg.MaxBodyBytes))
+	}
+	buf := p.buffers.Get().(*bytes.Buffer)
+	defer p.release(buf)
+	buf.Reset()
+	if r != nil {
+		n, err := buf.ReadFrom(io.LimitReader(r, p.cfg.MaxBodyBytes+1))
+		var maxBytes *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxBytes) || errors.Is(err, core.ErrBodyTooLarge) || n > p.cfg.MaxBodyBytes:
+			return nil, p.reject(ctx, h, tooLarge(-1, p.cfg.MaxBodyBytes))
+		case err != nil:
+			return nil, p.reject(ctx, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, n, err))
+		}
+	}
+	return p.Verify(ctx, buf.Bytes(), h)
+}
+
+// Verify verifies and parses body, which the caller keeps owning (fiber's BodyRaw): the
+// event gets its own copy.
+func (p *Pipeline) Verify(ctx context.Context, body []byte, h core.Headers) (*core.Event, error) {
+	if int64(len(body)) > p.cfg.MaxBodyBytes {
+		return nil, p.reject(ctx, h, tooLarge(int64(len(body)), p.cfg.MaxBodyBytes))
+	}
+	e, err := p.verifier.Unwrap(body, h)
+	if err != nil {
+		return nil, p.reject(ctx, h, err)
+	}
+	return e, nil
+}
+
+// ErrReadBody is returned when the connection failed while the body was read. Adapters
+// answer it with 400.
+var ErrReadBody = errors.New("could not read webhook body")
+
+// TooLarge returns the error for a body over limit; size is -1 when unknown. Adapters
+// whose framework enforces its own limit (echo's BodyLimit) use it to keep that 413.
+func TooLarge(limit int64) error { return tooLarge(-1, limit) }
+
+func tooLarge(size, limit int64) error {
+	if size >= 0 {
+		return fmt.Errorf("%w: %d bytes, over the limit of %d; raise it with WithMaxBodyBytes if your events are this large", core.ErrBodyTooLarge, size, limit)
+	}
+	return fmt.Errorf("%w: over the limit of %d bytes; raise it with WithMaxBodyBytes if your events are this large", core.ErrBodyTooLarge, limit)
+}
+
+func (p *Pipeline) release(buf *bytes.Buffer) {
+	// A buffer grown by a rare large body is dropped rather than pinned in the pool.
+	if buf.Cap() <= 64<<10 {
+		p.buffers.Put(buf)
+	}
+}
+
+func (p *Pipeline) reject(ctx context.Context, h core.Headers, err error) error {
+	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery rejected",
+		slog.String("webhook_id", truncate(h.ID, 64)),
+		slog.Int("status", Status(err)),
+		slog.String("reason", err.Error()))
+	return err
+}
+
+// Status maps an error to the status the adapters answer with.
+func Status(err error) int {
+	if errors.Is(err, ErrReadBody) {
+		return http.StatusBadRequest
+	}
+	return core.StatusCode(err)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

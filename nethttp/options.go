@@ -1,0 +1,64 @@
+package nethttp
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// Option configures Middleware and Handler.
+type Option func(*config)
+
+// ErrorHandler writes the response for a refused delivery. status is the one the design
+// table gives (core.StatusCode): 400, 409, 413, 500 or 503.
+type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
+
+type config struct {
+	receive.Config
+	onError ErrorHandler
+}
+
+// WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
+// answered 413 before or while it is read.
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+
+// WithIdempotency makes each delivery (by webhook-id) run the next handler once: a
+// duplicate of a handled delivery is answered 200 without calling it, one in progress
+// elsewhere 409, and an unreachable store 503. Lease and keep times default to
+// idempotency.DefaultLease and DefaultKeep.
+func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
+	return func(c *config) {
+		policy := idempotency.NewPolicy(opts...)
+		c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
+	}
+}
+
+// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
+// Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+
+func newConfig(opts []Option) config {
+	c := config{onError: writeError}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	if c.onError == nil {
+		c.onError = writeError
+	}
+	return c
+}
+
+func writeError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+	writeJSON(w, status, receive.ErrorBody(err))
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", receive.ContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
