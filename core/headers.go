@@ -1,12 +1,22 @@
 package core
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // The three headers of the Standard Webhooks scheme, as OpenAI sends them.
 const (
 	HeaderID        = "webhook-id"
 	HeaderTimestamp = "webhook-timestamp"
 	HeaderSignature = "webhook-signature"
+)
+
+// The same names in the canonical form net/http stores them under.
+const (
+	canonicalID        = "Webhook-Id"
+	canonicalTimestamp = "Webhook-Timestamp"
+	canonicalSignature = "Webhook-Signature"
 )
 
 // Headers holds the three signature headers of one delivery, exactly as received.
@@ -16,13 +26,35 @@ type Headers struct {
 	Signature string // webhook-signature: space-separated "v1,<base64>" entries
 }
 
-// HeadersFrom reads the three headers from h, whatever their letter case.
+// HeadersFrom reads the three headers from h, whatever their letter case: under the
+// canonical keys net/http uses, or under keys in any other case, as in a map literal or
+// a header map converted from another framework. Of several values, the first is used.
 func HeadersFrom(h http.Header) Headers {
 	return Headers{
-		ID:        h.Get(HeaderID),
-		Timestamp: h.Get(HeaderTimestamp),
-		Signature: h.Get(HeaderSignature),
+		ID:        headerValue(h, canonicalID),
+		Timestamp: headerValue(h, canonicalTimestamp),
+		Signature: headerValue(h, canonicalSignature),
 	}
+}
+
+// headerValue is h.Get(canonical) without canonicalising the key on every call (which
+// allocates for these names), falling back to a case-insensitive search. When several
+// keys differ only in case, the smallest is used, so that the result does not depend on
+// map order.
+func headerValue(h http.Header, canonical string) string {
+	if v, ok := h[canonical]; ok {
+		if len(v) == 0 {
+			return ""
+		}
+		return v[0]
+	}
+	found, value := "", ""
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, canonical) && (found == "" || k < found) {
+			found, value = k, v[0]
+		}
+	}
+	return value
 }
 
 // Set writes the three headers into dst, replacing any there.

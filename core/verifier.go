@@ -29,6 +29,12 @@ const (
 	MaxSignatureHeaderEntries = 32
 )
 
+// signatureEncoding decodes signatures: padded standard base64, and only its canonical
+// form. Every signer emits exactly one text per signature (the Standard Webhooks reference
+// implementations compare the base64 text itself), so a header whose unused padding bits
+// are set is not a signature anyone made, even if it decodes to the right bytes.
+var signatureEncoding = base64.StdEncoding.Strict()
+
 // Verifier checks the signature and timestamp of deliveries. It is safe for concurrent
 // use; create one at start-up and share it.
 type Verifier struct {
@@ -150,7 +156,8 @@ func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
 //  5. the signature header has at most MaxSignatureHeaderEntries entries and at least one
 //     of the form "<version>,<signature>": ErrInvalidSignatureHeader;
 //  6. a v1 (HMAC-SHA256) or v1a (ed25519) entry matches: ErrNoMatchingSignature. Entries of
-//     other versions, and entries that are not valid padded base64, are skipped.
+//     other versions, and entries that are not valid padded base64 in canonical form,
+//     are skipped.
 //
 // A valid v1 delivery is verified without heap allocation.
 func (v *Verifier) Verify(body []byte, h Headers) error {
@@ -297,10 +304,10 @@ func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
 				break
 			}
 			sig, found := strings.CutPrefix(entry, "v1,")
-			if !found || base64.StdEncoding.DecodedLen(len(sig)) > len(st.received) {
+			if !found || signatureEncoding.DecodedLen(len(sig)) > len(st.received) || hasLineBreak(sig) {
 				continue
 			}
-			n, err := base64.StdEncoding.Decode(st.received[:], stringBytes(sig))
+			n, err := signatureEncoding.Decode(st.received[:], stringBytes(sig))
 			matched = err == nil && subtle.ConstantTimeCompare(st.received[:n], expected) == 1
 		}
 		v.macs[i].Put(st)
@@ -330,10 +337,10 @@ func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 		}
 		rest = next
 		encoded, found := strings.CutPrefix(entry, "v1a,")
-		if !found || base64.StdEncoding.DecodedLen(len(encoded)) > len(sig) {
+		if !found || signatureEncoding.DecodedLen(len(encoded)) > len(sig) || hasLineBreak(encoded) {
 			continue
 		}
-		n, err := base64.StdEncoding.Decode(sig[:], stringBytes(encoded))
+		n, err := signatureEncoding.Decode(sig[:], stringBytes(encoded))
 		if err != nil || n != ed25519.SignatureSize {
 			continue
 		}
@@ -343,6 +350,12 @@ func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 			}
 		}
 	}
+}
+
+// hasLineBreak reports whether s holds CR or LF, which base64 decoders skip even in
+// strict mode: a signature is only accepted in the one form a signer writes.
+func hasLineBreak(s string) bool {
+	return strings.ContainsAny(s, "\r\n")
 }
 
 // stringBytes views s as bytes without copying. The result must only be read: it is used
