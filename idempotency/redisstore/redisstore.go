@@ -1,0 +1,234 @@
+// Package redisstore is an idempotency.Store on Redis, for several replicas of a
+// webhook receiver that must run each delivery once between them.
+//
+// A key holds "inflight:<token>" while a delivery is claimed, with the lease as its
+// expiry, and "done" once it is finished, with the keep as its expiry. Every operation
+// is a single command or Lua script on one key, so it is atomic and works the same on a
+// single node, behind Sentinel (redis.NewFailoverClient) and on Cluster.
+//
+// A claim is owned by a random token, recorded in the context by Begin (see
+// idempotency.WithClaim). Finish and Abandon act only when the key still holds the
+// caller's token, so a holder whose lease expired cannot finish or release the claim of
+// the next holder: they return an error wrapping idempotency.ErrNotHeld instead. When
+// the context carries no claim slot at all, Finish and Abandon fall back to the key
+// alone and act on whatever claim holds it.
+//
+// Errors from Redis are returned wrapped; the receive pipeline answers 503 on them, and
+// OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that must
+// release a claim after their request was cancelled should pass
+// context.WithoutCancel(ctx) to Finish and Abandon (it keeps the claim slot).
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/webhookkit/openai-webhooks/idempotency"
+)
+
+// DefaultPrefix is put in front of every key unless WithPrefix says otherwise.
+const DefaultPrefix = "openai-webhooks:idem:"
+
+const (
+	inflightPrefix = "inflight:"
+	doneValue      = "done"
+)
+
+// Option configures a Store; see New.
+type Option func(*Store)
+
+// WithPrefix sets the text put in front of every webhook-id to form the Redis key
+// (default DefaultPrefix). Give each application its own prefix when several share one
+// Redis, so that their deliveries do not collide. On Cluster, a prefix with a hash tag
+// such as "{idem}:" would put every key in one slot: do not use one.
+func WithPrefix(p string) Option {
+	return func(s *Store) { s.prefix = p }
+}
+
+// Store is an idempotency.Store on Redis. It is safe for concurrent use; make it with New.
+type Store struct {
+	client redis.UniversalClient
+	prefix string
+}
+
+var _ idempotency.Store = (*Store)(nil)
+
+// New returns a Store that keeps its keys in the Redis behind client: a *redis.Client, a
+// Sentinel failover client or a *redis.ClusterClient. The Store does not close client.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{client: client, prefix: DefaultPrefix}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(s)
+		}
+	}
+	return s
+}
+
+// Results of the scripts, shared by Go and Lua.
+const (
+	resClaimed    = 1
+	resInFlight   = 2
+	resDone       = 3
+
+	resOK         = 1
+	resNoClaim    = 0
+	resFinished   = -1
+	resOtherOwner = -2
+)
+
+// beginScript: KEYS[1] key; ARGV[1] "inflight:<token>"; ARGV[2] lease in ms.
+var beginScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+local v = redis.call('GET', KEYS[1])
+if v == 'done' then
+  return 3
+end
+if v and string.sub(v, 1, 9) == 'inflight:' then
+  return 2
+end
+return 0
+`)
+
+// heldCheck is the common head of the finish and abandon scripts: KEYS[1] key;
+// ARGV[1] "inflight:<token>", or "" to accept any claim.
+const heldCheck = `
+local v = redis.call('GET', KEYS[1])
+if not v then
+  return 0
+end
+if v == 'done' then
+  return -1
+end
+if ARGV[1] == '' then
+  if string.sub(v, 1, 9) ~= 'inflight:' then
+    return -2
+  end
+elseif v ~= ARGV[1] then
+  return -2
+end
+`
+
+// finishScript: heldCheck, then ARGV[2] keep in ms.
+var finishScript = redis.NewScript(heldCheck + `
+redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+return 1
+`)
+
+var abandonScript = redis.NewScript(heldCheck + `
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// Begin claims key for lease and reports idempotency.Claimed, recording the claim's
+// token in ctx; or it reports InFlight when another unexpired claim holds key, or Done
+// when key was finished within its keep. A zero or negative lease means
+// idempotency.DefaultLease; Redis counts leases in whole milliseconds, rounded up.
+func (s *Store) Begin(ctx context.Context, key string, lease time.Duration) (idempotency.State, error) {
+	if key == "" {
+		return 0, errors.New("redisstore: empty key: pass the delivery's webhook-id header as the key")
+	}
+	if lease <= 0 {
+		lease = idempotency.DefaultLease
+	}
+	token := rand.Text()
+	res, err := beginScript.Run(ctx, s.client, []string{s.prefix + key}, inflightPrefix+token, millis(lease)).Int64()
+	if err != nil {
+		return 0, s.redisError("claim", key, err)
+	}
+	switch res {
+	case resClaimed:
+		idempotency.SetClaimToken(ctx, token)
+		return idempotency.Claimed, nil
+	case resInFlight:
+		return idempotency.InFlight, nil
+	case resDone:
+		return idempotency.Done, nil
+	default:
+		return 0, fmt.Errorf("redisstore: Redis key %q holds a value redisstore did not write; choose a prefix no other data uses (WithPrefix)", s.prefix+key)
+	}
+}
+
+// Finish marks the claim on key done and keeps it for keep (a zero or negative keep
+// means idempotency.DefaultKeep), so that Begin reports Done until then. It returns an
+// error wrapping idempotency.ErrNotHeld when ctx does not hold the current claim: its
+// lease expired, another holder claimed key since, the key is already done, or ctx never
+// claimed it.
+func (s *Store) Finish(ctx context.Context, key string, keep time.Duration) error {
+	if keep <= 0 {
+		keep = idempotency.DefaultKeep
+	}
+	value, err := heldValue(ctx, key)
+	if err != nil {
+		return err
+	}
+	res, err := finishScript.Run(ctx, s.client, []string{s.prefix + key}, value, millis(keep)).Int64()
+	if err != nil {
+		return s.redisError("finish", key, err)
+	}
+	return notHeld(res, key)
+}
+
+// Abandon releases the claim on key so that a retry of the delivery can claim it at
+// once. It returns an error wrapping idempotency.ErrNotHeld when ctx does not hold the
+// current claim, and it never forgets a finished delivery.
+func (s *Store) Abandon(ctx context.Context, key string) error {
+	value, err := heldValue(ctx, key)
+	if err != nil {
+		return err
+	}
+	res, err := abandonScript.Run(ctx, s.client, []string{s.prefix + key}, value).Int64()
+	if err != nil {
+		return s.redisError("release", key, err)
+	}
+	return notHeld(res, key)
+}
+
+// heldValue is the value the key must hold for ctx to own the claim: "inflight:<token>",
+// or "" (any claim) when ctx carries no claim slot.
+func heldValue(ctx context.Context, key string) (string, error) {
+	token, hasSlot := idempotency.LookupClaimToken(ctx)
+	if !hasSlot {
+		return "", nil
+	}
+	if token == "" {
+		return "", fmt.Errorf("%w: this context took no claim on key %q (Begin did not answer Claimed)", idempotency.ErrNotHeld, key)
+	}
+	return inflightPrefix + token, nil
+}
+
+func notHeld(res int64, key string) error {
+	switch res {
+	case resOK:
+		return nil
+	case resNoClaim:
+		return fmt.Errorf("%w: key %q has no claim (its lease expired, or it was released or never claimed); raise the lease above the handler's running time", idempotency.ErrNotHeld, key)
+	case resFinished:
+		return fmt.Errorf("%w: key %q is already finished", idempotency.ErrNotHeld, key)
+	case resOtherOwner:
+		return fmt.Errorf("%w: key %q is claimed by another holder (this context's lease expired)", idempotency.ErrNotHeld, key)
+	default:
+		return fmt.Errorf("redisstore: unexpected script result %d for key %q", res, key)
+	}
+}
+
+func (s *Store) redisError(op, key string, err error) error {
+	return fmt.Errorf("redisstore: cannot %s key %q on Redis: %w (check that Redis is reachable and the client's address and credentials are right)", op, s.prefix+key, err)
+}
+
+// millis converts d to whole milliseconds for PX, rounding up so that a lease is never
+// shorter than asked.
+func millis(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}

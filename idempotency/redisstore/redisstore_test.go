@@ -1,0 +1,142 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
+	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
+	"github.com/webhookkit/openai-webhooks/internal/testredis"
+)
+
+// testPrefix is unique per test, so tests can share a Redis (REDIS_URL) without
+// seeing each other's keys.
+func testPrefix(t testing.TB) string {
+	return "test:" + strings.NewReplacer("/", ":", " ", "_").Replace(t.Name()) + ":" + time.Now().Format("150405.000000000") + ":"
+}
+
+func TestConformance(t *testing.T) {
+	client := testredis.Start(t)
+	storetest.Run(t, func(t *testing.T) (idempotency.Store, func(time.Duration)) {
+		// Redis expires keys on its own clock: let real time pass.
+		return redisstore.New(client, redisstore.WithPrefix(testPrefix(t))), time.Sleep
+	})
+}
+
+func TestKeysAndValues(t *testing.T) {
+	client := testredis.Start(t)
+	ctx := context.Background()
+	prefix := testPrefix(t)
+	s := redisstore.New(client, redisstore.WithPrefix(prefix))
+
+	claim := idempotency.WithClaim(ctx)
+	if st, err := s.Begin(claim, "wh_1", 90*time.Second); err != nil || st != idempotency.Claimed {
+		t.Fatalf("Begin = %v, %v", st, err)
+	}
+	v, err := client.Get(ctx, prefix+"wh_1").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "inflight:" + idempotency.ClaimToken(claim); v != want {
+		t.Fatalf("claimed value = %q, want %q", v, want)
+	}
+	if ttl := client.PTTL(ctx, prefix+"wh_1").Val(); ttl <= 80*time.Second || ttl > 90*time.Second {
+		t.Fatalf("claim TTL = %v, want about the 90s lease", ttl)
+	}
+	if err := s.Finish(claim, "wh_1", 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if v := client.Get(ctx, prefix+"wh_1").Val(); v != "done" {
+		t.Fatalf("finished value = %q, want done", v)
+	}
+	if ttl := client.PTTL(ctx, prefix+"wh_1").Val(); ttl <= 47*time.Hour || ttl > 48*time.Hour {
+		t.Fatalf("done TTL = %v, want about the 48h keep", ttl)
+	}
+}
+
+func TestDefaultPrefix(t *testing.T) {
+	client := testredis.Start(t)
+	ctx := context.Background()
+	key := "wh_default_" + testPrefix(t)
+	t.Cleanup(func() { client.Del(context.Background(), redisstore.DefaultPrefix+key) })
+	s := redisstore.New(client)
+	if _, err := s.Begin(ctx, key, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n := client.Exists(ctx, redisstore.DefaultPrefix+key).Val(); n != 1 {
+		t.Fatalf("key %q not found under the default prefix", redisstore.DefaultPrefix+key)
+	}
+}
+
+func TestForeignValue(t *testing.T) {
+	client := testredis.Start(t)
+	ctx := context.Background()
+	prefix := testPrefix(t)
+	s := redisstore.New(client, redisstore.WithPrefix(prefix))
+
+	client.Set(ctx, prefix+"str", "something else", time.Minute)
+	if st, err := s.Begin(ctx, "str", time.Minute); err == nil || !strings.Contains(err.Error(), "WithPrefix") {
+		t.Fatalf("Begin on a foreign string = %v, %v; want an error pointing at WithPrefix", st, err)
+	}
+	client.HSet(ctx, prefix+"hash", "f", "v")
+	if st, err := s.Begin(ctx, "hash", time.Minute); err == nil {
+		t.Fatalf("Begin on a hash = %v, nil; want an error", st)
+	}
+	if err := s.Finish(ctx, "hash", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Finish on a hash = %v; want a Redis error, not ErrNotHeld", err)
+	}
+	// A foreign string is never taken for a claim, even by a context without a slot.
+	if err := s.Abandon(ctx, "str"); !errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Abandon of a foreign string = %v; want ErrNotHeld", err)
+	}
+	if v := client.Get(ctx, prefix+"str").Val(); v != "something else" {
+		t.Fatalf("foreign value changed to %q", v)
+	}
+}
+
+func TestUnreachableRedis(t *testing.T) {
+	// A port nobody listens on: connection refused.
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
+	defer client.Close()
+	s := redisstore.New(client)
+	ctx := idempotency.WithClaim(context.Background())
+	if st, err := s.Begin(ctx, "wh_x", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Begin = %v, %v; want a Redis error", st, err)
+	} else if !strings.Contains(err.Error(), "reachable") {
+		t.Fatalf("error %q does not say what to check", err)
+	}
+	if idempotency.ClaimToken(ctx) != "" {
+		t.Fatal("failed Begin recorded a claim token")
+	}
+	noSlot := context.Background()
+	if err := s.Finish(noSlot, "wh_x", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Finish = %v; want a Redis error", err)
+	}
+	if err := s.Abandon(noSlot, "wh_x"); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Abandon = %v; want a Redis error", err)
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	client := testredis.Start(t)
+	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(t)))
+	ctx := idempotency.WithClaim(context.Background())
+	if st, err := s.Begin(ctx, "wh_c", time.Minute); err != nil || st != idempotency.Claimed {
+		t.Fatalf("Begin = %v, %v", st, err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Abandon(canceled, "wh_c"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Abandon with a canceled context = %v; want context.Canceled", err)
+	}
+	// The documented remedy: WithoutCancel keeps the claim slot.
+	if err := s.Abandon(context.WithoutCancel(canceled), "wh_c"); err != nil {
+		t.Fatalf("Abandon with WithoutCancel = %v", err)
+	}
+}
