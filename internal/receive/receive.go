@@ -81,7 +81,10 @@ func (p *Pipeline) Read(ctx context.Context, r io.Reader, contentLength int64, h
 		n, err := buf.ReadFrom(io.LimitReader(r, p.cfg.MaxBodyBytes+1))
 		var maxBytes *http.MaxBytesError
 		switch {
-		case errors.As(err, &maxBytes) || errors.Is(err, core.ErrBodyTooLarge) || n > p.cfg.MaxBodyBytes:
+		case errors.Is(err, core.ErrBodyTooLarge):
+			// r enforces a limit of its own (echo's BodyLimit) and says which.
+			return nil, p.reject(ctx, h, err)
+		case errors.As(err, &maxBytes) || n > p.cfg.MaxBodyBytes:
 			return nil, p.reject(ctx, h, tooLarge(-1, p.cfg.MaxBodyBytes))
 		case err != nil:
 			return nil, p.reject(ctx, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, n, err))

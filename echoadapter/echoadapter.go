@@ -1,0 +1,135 @@
+// Package echoadapter verifies OpenAI webhooks in echo (v4) applications.
+//
+// Middleware is an echo.MiddlewareFunc that verifies each delivery over the raw body,
+// restores the body for the next handler (Body, GetBody, ContentLength), and stores the
+// event with c.Set and in the request's context (EventFrom, core.FromContext). A refused
+// delivery is answered with the status of core.StatusCode and {"error":"…"}. Handler is a
+// complete endpoint that dispatches events to a core.Handler such as a core.Mux.
+//
+// WithSkipper takes a function of the shape of echo's middleware.Skipper, and echo's
+// BodyLimit middleware may run before Middleware: its 413 stays a 413.
+package echoadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// EventKey is the key under which Middleware and Handler store the verified *core.Event
+// with c.Set: c.Get(echoadapter.EventKey).(*core.Event). EventFrom reads it for you.
+const EventKey = "github.com/webhookkit/openai-webhooks/event"
+
+// Middleware returns echo middleware that lets only verified deliveries through to next.
+// Requests for which the WithSkipper function reports true go to next unverified. It
+// panics if v is nil.
+//
+// With WithIdempotency, the delivery counts as handled when next returned nil and the
+// response status is 2xx; an error returned by next counts with the code of its
+// *echo.HTTPError, or as 500.
+func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.skipper(c) {
+				return next(c)
+			}
+			e, err := receiveEvent(p, c)
+			if err != nil {
+				return send(c, cfg, receive.Refuse(err))
+			}
+			var nextErr error
+			outcome, err := p.Dispatch(c.Request().Context(), e, func(context.Context) int {
+				nextErr = next(c)
+				return nextStatus(c, nextErr)
+			})
+			if reply, ok := receive.Answer(outcome, err); ok {
+				return send(c, cfg, reply)
+			}
+			return nextErr
+		}
+	}
+}
+
+// Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
+// skipper does not apply to it. It panics if v or h is nil.
+func Handler(v *core.Verifier, h core.Handler, opts ...Option) echo.HandlerFunc {
+	if h == nil {
+		panic("echoadapter.Handler: the core.Handler is nil")
+	}
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c echo.Context) error {
+		e, err := receiveEvent(p, c)
+		if err != nil {
+			return send(c, cfg, receive.Refuse(err))
+		}
+		return send(c, cfg, p.Handle(c.Request().Context(), e, h))
+	}
+}
+
+// EventFrom returns the verified event Middleware or Handler stored in c.
+func EventFrom(c echo.Context) (*core.Event, bool) {
+	e, ok := c.Get(EventKey).(*core.Event)
+	return e, ok && e != nil
+}
+
+// receiveEvent reads and verifies the delivery; on success the event is stored in c and
+// the body restored.
+func receiveEvent(p *receive.Pipeline, c echo.Context) (*core.Event, error) {
+	r := c.Request()
+	e, r, err := p.ReadRequest(r, echoLimit{r.Body})
+	if err != nil {
+		return nil, err
+	}
+	c.SetRequest(r)
+	c.Set(EventKey, e)
+	return e, nil
+}
+
+func send(c echo.Context, cfg config, reply receive.Reply) error {
+	if reply.Err != nil {
+		return cfg.onError(c, reply.Status, reply.Err)
+	}
+	return c.Blob(reply.Status, receive.ContentType, reply.Body)
+}
+
+// nextStatus is the status next answered, for the idempotency store, the way echo's
+// error handler will answer a returned error.
+func nextStatus(c echo.Context, err error) int {
+	if err == nil {
+		return c.Response().Status
+	}
+	var he *echo.HTTPError
+	if !errors.As(err, &he) {
+		return http.StatusInternalServerError
+	}
+	if internal, ok := he.Internal.(*echo.HTTPError); ok {
+		return internal.Code
+	}
+	return he.Code
+}
+
+// echoLimit turns the 413 of echo's BodyLimit middleware, met while reading, into
+// core.ErrBodyTooLarge, so the delivery is answered 413 {"error":"…"} like any other.
+type echoLimit struct{ r io.Reader }
+
+func (l echoLimit) Read(b []byte) (int, error) {
+	n, err := l.r.Read(b)
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		err = errEchoBodyLimit
+	}
+	return n, err
+}
+
+var errEchoBodyLimit = fmt.Errorf("%w: over the limit of echo's BodyLimit middleware", core.ErrBodyTooLarge)

@@ -1,0 +1,121 @@
+// Package fiberadapter verifies OpenAI webhooks in fiber (v2) applications.
+//
+// Middleware is a fiber.Handler that verifies each delivery over the body exactly as
+// received (c.BodyRaw, never the decompressed body) and stores the event with c.Locals
+// and in c.UserContext() (EventFrom, core.FromContext). The body is not modified, so the
+// next handler reads the same bytes. A refused delivery is answered with the status of
+// core.StatusCode and {"error":"…"}. Handler is a complete endpoint that dispatches
+// events to a core.Handler such as a core.Mux.
+//
+// fiber reuses its buffers once a handler returns; the event owns copies of everything
+// it keeps, so it may outlive the request. WithNext takes a func(*fiber.Ctx) bool like the
+// Next field of fiber's own middleware. fiber's ReadBufferSize (4096 by default) bounds
+// the request headers; fiber answers 431 for larger ones before any handler runs.
+package fiberadapter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// eventKey is the c.Locals key of the verified event; EventFrom reads it.
+type eventKey struct{}
+
+// Middleware returns fiber middleware that lets only verified deliveries through to the
+// next handler. Requests for which the WithNext function reports true go to the next
+// handler unverified. It panics if v is nil.
+//
+// With WithIdempotency, the delivery counts as handled when c.Next() returned nil and
+// the response status is 2xx; an error counts with the code of its *fiber.Error, or as
+// 500.
+func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c *fiber.Ctx) error {
+		if cfg.next != nil && cfg.next(c) {
+			return c.Next()
+		}
+		e, err := receiveEvent(p, c)
+		if err != nil {
+			return send(c, cfg, receive.Refuse(err))
+		}
+		var nextErr error
+		outcome, err := p.Dispatch(c.UserContext(), e, func(context.Context) int {
+			nextErr = c.Next()
+			return nextStatus(c, nextErr)
+		})
+		if reply, ok := receive.Answer(outcome, err); ok {
+			return send(c, cfg, reply)
+		}
+		return nextErr
+	}
+}
+
+// Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
+// WithNext function does not apply to it. It panics if v or h is nil.
+func Handler(v *core.Verifier, h core.Handler, opts ...Option) fiber.Handler {
+	if h == nil {
+		panic("fiberadapter.Handler: the core.Handler is nil")
+	}
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c *fiber.Ctx) error {
+		e, err := receiveEvent(p, c)
+		if err != nil {
+			return send(c, cfg, receive.Refuse(err))
+		}
+		return send(c, cfg, p.Handle(c.UserContext(), e, h))
+	}
+}
+
+// EventFrom returns the verified event Middleware or Handler stored in c.
+func EventFrom(c *fiber.Ctx) (*core.Event, bool) {
+	e, ok := c.Locals(eventKey{}).(*core.Event)
+	return e, ok && e != nil
+}
+
+// receiveEvent verifies the raw body; on success the event is stored in c. The
+// pipeline copies the body into the event; the webhook-id, which the event keeps, is
+// copied here, since fiber's header strings point into buffers it reuses.
+func receiveEvent(p *receive.Pipeline, c *fiber.Ctx) (*core.Event, error) {
+	h := core.Headers{
+		ID:        strings.Clone(c.Get(core.HeaderID)),
+		Timestamp: c.Get(core.HeaderTimestamp),
+		Signature: c.Get(core.HeaderSignature),
+	}
+	e, err := p.Verify(c.UserContext(), c.BodyRaw(), h)
+	if err != nil {
+		return nil, err
+	}
+	c.Locals(eventKey{}, e)
+	c.SetUserContext(core.NewContext(c.UserContext(), e))
+	return e, nil
+}
+
+func send(c *fiber.Ctx, cfg config, reply receive.Reply) error {
+	if reply.Err != nil {
+		return cfg.onError(c, reply.Status, reply.Err)
+	}
+	return writeJSON(c, reply.Status, reply.Body)
+}
+
+// nextStatus is the status the next handler answered, for the idempotency store, the
+// way fiber's error handler will answer a returned error.
+func nextStatus(c *fiber.Ctx, err error) int {
+	if err == nil {
+		return c.Response().StatusCode()
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,105 @@
+// Package ginadapter verifies OpenAI webhooks in gin applications.
+//
+// Middleware is a gin.HandlerFunc that verifies each delivery over the raw body, restores
+// the body for the handlers after it (c.Request.Body, GetBody, ContentLength and
+// gin.BodyBytesKey, so ShouldBindBodyWith works), and stores the event with c.Set and in
+// c.Request.Context() (EventFrom, core.FromContext). A refused delivery is aborted with the
+// status of core.StatusCode and {"error":"…"}. Handler is a complete endpoint that
+// dispatches events to a core.Handler such as a core.Mux.
+package ginadapter
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// EventKey is the key under which Middleware and Handler store the verified *core.Event
+// with c.Set: c.MustGet(ginadapter.EventKey).(*core.Event). EventFrom reads it for you.
+const EventKey = "github.com/webhookkit/openai-webhooks/event"
+
+// Middleware returns gin middleware that lets only verified deliveries through to the
+// handlers after it. It panics if v is nil.
+//
+// With WithIdempotency, the delivery counts as handled when the chain answered 2xx
+// (c.Writer.Status() after c.Next()) and recorded no error with c.Error that is still to
+// be rendered (the chain was aborted, or nothing was written yet).
+func Middleware(v *core.Verifier, opts ...Option) gin.HandlerFunc {
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c *gin.Context) {
+		e, ok := receiveEvent(p, cfg, c)
+		if !ok {
+			return
+		}
+		outcome, err := p.Dispatch(c.Request.Context(), e, func(context.Context) int {
+			c.Next()
+			return nextStatus(c)
+		})
+		if reply, ok := receive.Answer(outcome, err); ok {
+			send(c, cfg, reply)
+		}
+	}
+}
+
+// Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It panics
+// if v or h is nil.
+func Handler(v *core.Verifier, h core.Handler, opts ...Option) gin.HandlerFunc {
+	if h == nil {
+		panic("ginadapter.Handler: the core.Handler is nil")
+	}
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c *gin.Context) {
+		if e, ok := receiveEvent(p, cfg, c); ok {
+			send(c, cfg, p.Handle(c.Request.Context(), e, h))
+		}
+	}
+}
+
+// EventFrom returns the verified event Middleware or Handler stored in c.
+func EventFrom(c *gin.Context) (*core.Event, bool) {
+	value, _ := c.Get(EventKey)
+	e, ok := value.(*core.Event)
+	return e, ok && e != nil
+}
+
+// receiveEvent reads and verifies the delivery, aborting with the refusal itself. On
+// success the event is stored in c and the body restored.
+func receiveEvent(p *receive.Pipeline, cfg config, c *gin.Context) (*core.Event, bool) {
+	e, r, err := p.ReadRequest(c.Request, c.Request.Body)
+	if err != nil {
+		send(c, cfg, receive.Refuse(err))
+		return nil, false
+	}
+	c.Request = r
+	c.Set(EventKey, e)
+	c.Set(gin.BodyBytesKey, e.Raw)
+	return e, true
+}
+
+// send answers reply and stops the chain.
+func send(c *gin.Context, cfg config, reply receive.Reply) {
+	if reply.Err != nil {
+		cfg.onError(c, reply.Status, reply.Err)
+	} else {
+		c.Data(reply.Status, receive.ContentType, reply.Body)
+	}
+	c.Abort()
+}
+
+// nextStatus is the status the chain after Middleware answered, for the idempotency
+// store. Errors recorded with c.Error count as a failure (500) when the chain was aborted
+// or has written nothing yet: an error-rendering middleware before this one answers them.
+func nextStatus(c *gin.Context) int {
+	status := c.Writer.Status()
+	if status >= 200 && status < 300 && len(c.Errors) > 0 && (c.IsAborted() || !c.Writer.Written()) {
+		return http.StatusInternalServerError
+	}
+	return status
+}

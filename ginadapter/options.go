@@ -1,0 +1,58 @@
+package ginadapter
+
+import (
+	"log/slog"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// Option configures Middleware and Handler.
+type Option func(*config)
+
+// ErrorHandler writes the response for a refused delivery; the chain is aborted after
+// it. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500 or
+// 503. The default answers {"error":"…"} with status.
+type ErrorHandler func(c *gin.Context, status int, err error)
+
+type config struct {
+	receive.Config
+	onError ErrorHandler
+}
+
+// WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
+// answered 413 before or while it is read.
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+
+// WithIdempotency makes each delivery (by webhook-id) run the handlers after Middleware,
+// or Handler's core.Handler, once: a duplicate of a handled delivery is answered 200
+// {"received":true,"duplicate":true} without calling them, one in progress elsewhere 409,
+// and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
+// and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
+func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
+	return func(c *config) { c.SetIdempotency(store, opts) }
+}
+
+// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
+// Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, opt := range opts {
+		opt(&c)
+	}
+	if c.onError == nil {
+		c.onError = writeError
+	}
+	return c
+}
+
+func writeError(c *gin.Context, status int, err error) {
+	c.Data(status, receive.ContentType, receive.ErrorBody(err))
+}

@@ -1,0 +1,52 @@
+package receive
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+)
+
+// ReadRequest reads the delivery in r from body (r.Body, or a wrapper of it that the
+// framework needs), verifies and parses it. On success it returns a shallow copy of r
+// whose context carries the event (core.NewContext) and whose Body, GetBody and
+// ContentLength replay e.Raw, so the next handler reads the same bytes again. For the
+// adapters of frameworks built on net/http (gin, echo).
+func (p *Pipeline) ReadRequest(r *http.Request, body io.Reader) (*core.Event, *http.Request, error) {
+	e, err := p.Read(r.Context(), body, r.ContentLength, core.HeadersFrom(r.Header))
+	if err != nil {
+		return nil, r, err
+	}
+	r = r.WithContext(core.NewContext(r.Context(), e))
+	r.Body = io.NopCloser(bytes.NewReader(e.Raw))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(e.Raw)), nil }
+	r.ContentLength = int64(len(e.Raw))
+	return e, r, nil
+}
+
+// Refuse is the reply to a delivery refused with err: Status(err), answered through the
+// adapter's error handler.
+func Refuse(err error) Reply { return Reply{Status: Status(err), Err: err} }
+
+// Answer returns the reply an adapter's middleware must send itself after Dispatch: 200
+// DuplicateBody for a duplicate, or the refusal. It reports false when next ran and
+// answered on its own.
+func Answer(outcome Outcome, err error) (Reply, bool) {
+	switch {
+	case outcome == Duplicate:
+		return Reply{Status: http.StatusOK, Body: DuplicateBody()}, true
+	case err != nil:
+		return Refuse(err), true
+	default:
+		return Reply{}, false
+	}
+}
+
+// SetIdempotency sets the store and the claim durations of opts (idempotency.NewPolicy),
+// for the adapters' WithIdempotency options.
+func (c *Config) SetIdempotency(store idempotency.Store, opts []idempotency.ClaimOption) {
+	policy := idempotency.NewPolicy(opts...)
+	c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
+}
