@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,8 +63,12 @@ func WithMemoryClock(now func() time.Time) MemoryOption {
 // at all (WithClaim was not called), Finish and Abandon fall back to the key alone and
 // act on whatever unexpired claim holds it.
 type MemoryStore struct {
-	now func() time.Time
-	max int
+	now  func() time.Time
+	base time.Time // times are kept as offsets from base: cheap to compare, monotonic
+	max  int
+
+	tokenPrefix string        // random per store
+	tokenSeq    atomic.Uint64 // makes each claim's token unique within the store
 
 	mu      sync.Mutex
 	entries map[string]*memEntry
@@ -76,8 +82,8 @@ type memEntry struct {
 	key     string
 	token   string // the holder's token while in flight
 	done    bool
-	expires time.Time
-	index   int // position in expiry
+	expires time.Duration // offset from MemoryStore.base
+	index   int           // position in expiry
 
 	prev, next *memEntry // neighbours in the finished list, when done
 }
@@ -92,10 +98,25 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 		}
 	}
 	return &MemoryStore{
-		now:     cfg.now,
-		max:     cfg.maxEntries,
-		entries: make(map[string]*memEntry),
+		now:         cfg.now,
+		base:        cfg.now(),
+		max:         cfg.maxEntries,
+		tokenPrefix: rand.Text()[:12] + ".",
+		entries:     make(map[string]*memEntry),
 	}
+}
+
+// clock returns the current time as an offset from s.base.
+func (s *MemoryStore) clock() time.Duration { return s.now().Sub(s.base) }
+
+// newToken returns a token no other claim of this store has had: a random prefix drawn
+// when the store was made, so tokens of different stores differ too, and a sequence
+// number. Tokens only tell holders apart; they are not secrets.
+func (s *MemoryStore) newToken() string {
+	var buf [32]byte
+	b := append(buf[:0], s.tokenPrefix...)
+	b = strconv.AppendUint(b, s.tokenSeq.Add(1), 36)
+	return string(b)
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -112,10 +133,10 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	token := rand.Text()
+	token := s.newToken()
 
 	s.mu.Lock()
-	now := s.now()
+	now := s.clock()
 	s.removeExpired(now)
 	if e, ok := s.entries[key]; ok {
 		s.mu.Unlock()
@@ -132,7 +153,7 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 		}
 		s.remove(s.oldest)
 	}
-	e := &memEntry{key: key, token: token, expires: now.Add(lease)}
+	e := &memEntry{key: key, token: token, expires: now + lease}
 	s.entries[key] = e
 	s.expiry.push(e)
 	s.mu.Unlock()
@@ -153,14 +174,14 @@ func (s *MemoryStore) Finish(ctx context.Context, key string, keep time.Duration
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.clock()
 	e, err := s.held(key, token, hasSlot, now)
 	if err != nil {
 		return err
 	}
 	e.done = true
 	e.token = ""
-	e.expires = now.Add(keep)
+	e.expires = now + keep
 	s.expiry.fix(e)
 	s.appendFinished(e)
 	return nil
@@ -174,7 +195,7 @@ func (s *MemoryStore) Abandon(ctx context.Context, key string) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.held(key, token, hasSlot, s.now())
+	e, err := s.held(key, token, hasSlot, s.clock())
 	if err != nil {
 		return err
 	}
@@ -187,17 +208,17 @@ func (s *MemoryStore) Abandon(ctx context.Context, key string) error {
 func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.removeExpired(s.now())
+	s.removeExpired(s.clock())
 	return len(s.entries)
 }
 
 // held returns the unexpired claim on key if the caller holds it. s.mu must be held.
-func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Time) (*memEntry, error) {
+func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Duration) (*memEntry, error) {
 	e, ok := s.entries[key]
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("%w: key %q has no claim (never claimed, released, or expired)", ErrNotHeld, key)
-	case !now.Before(e.expires):
+	case now >= e.expires:
 		s.remove(e)
 		if e.done {
 			return nil, fmt.Errorf("%w: key %q has no claim (never claimed, released, or expired)", ErrNotHeld, key)
@@ -214,9 +235,9 @@ func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Time) (*mem
 }
 
 // removeExpired drops every entry whose time is up. s.mu must be held.
-func (s *MemoryStore) removeExpired(now time.Time) {
-	for len(s.expiry) > 0 && !now.Before(s.expiry[0].expires) {
-		s.remove(s.expiry[0])
+func (s *MemoryStore) removeExpired(now time.Duration) {
+	for len(s.expiry) > 0 && now >= s.expiry[0].expires {
+		s.remove(s.expiry[0].entry)
 	}
 }
 
@@ -254,20 +275,26 @@ func (s *MemoryStore) unlinkFinished(e *memEntry) {
 }
 
 // expiryHeap is a binary min-heap of entries ordered by expiry; each entry knows its
-// index, so it can be fixed or removed in O(log n).
-type expiryHeap []*memEntry
+// index, so it can be fixed or removed in O(log n). The expiry is copied into the slot
+// so that ordering does not chase pointers.
+type expiryHeap []heapSlot
 
-func (h expiryHeap) less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+type heapSlot struct {
+	expires time.Duration
+	entry   *memEntry
+}
+
+func (h expiryHeap) less(i, j int) bool { return h[i].expires < h[j].expires }
 
 func (h expiryHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
+	h[i].entry.index = i
+	h[j].entry.index = j
 }
 
 func (h *expiryHeap) push(e *memEntry) {
 	e.index = len(*h)
-	*h = append(*h, e)
+	*h = append(*h, heapSlot{e.expires, e})
 	h.up(e.index)
 }
 
@@ -276,15 +303,17 @@ func (h *expiryHeap) remove(e *memEntry) {
 	if i != last {
 		h.swap(i, last)
 	}
-	(*h)[last] = nil
+	(*h)[last] = heapSlot{}
 	*h = (*h)[:last]
 	if i != last {
-		h.fix((*h)[i])
+		h.fix((*h)[i].entry)
 	}
 	e.index = -1
 }
 
+// fix restores the heap after e.expires changed.
 func (h expiryHeap) fix(e *memEntry) {
+	h[e.index].expires = e.expires
 	if !h.down(e.index) {
 		h.up(e.index)
 	}

@@ -72,9 +72,9 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 
 // Results of the scripts, shared by Go and Lua.
 const (
-	resClaimed    = 1
-	resInFlight   = 2
-	resDone       = 3
+	resClaimed  = 1
+	resInFlight = 2
+	resDone     = 3
 
 	resOK         = 1
 	resNoClaim    = 0
