@@ -1,0 +1,158 @@
+// Command targets reads `go test -bench` output of BenchmarkVerify and checks the
+// verifier against the targets of issue 6, on the median of the runs of each benchmark:
+//
+//   - Verify allocates nothing (valid deliveries);
+//   - at 400 B, it is at least 3x faster than openai-go and within 1.6x the bare HMAC;
+//   - at 1 MiB, it is within 5% of the bare HMAC.
+//
+// It prints a markdown table and exits 1 when a target is missed.
+//
+//	go run ./cmd/targets results/verify.txt
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type sample struct{ ns, allocs []float64 }
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: targets results/verify.txt")
+		os.Exit(2)
+	}
+	samples, err := read(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	med := func(name string) (ns, allocs float64, runs int) {
+		s, ok := samples[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "targets: no results for %s\n", name)
+			os.Exit(2)
+		}
+		return median(s.ns), median(s.allocs), len(s.ns)
+	}
+	key := func(lib, size, sig string, n int) string {
+		return fmt.Sprintf("BenchmarkVerify/lib=%s/size=%s/sig=%s/n=%d", lib, size, sig, n)
+	}
+
+	missed := false
+	fmt.Println("| target | case | ours | reference | measured | result |")
+	fmt.Println("|---|---|---:|---:|---:|---|")
+	row := func(target, cas string, ours, ref float64, measured string, ok bool) {
+		result := "met"
+		if !ok {
+			result, missed = "**missed**", true
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", target, cas, fmtNs(ours), fmtNs(ref), measured, result)
+	}
+	for _, n := range []int{1, 3} {
+		ours, _, _ := med(key("ours", "400B", "valid", n))
+		openai, _, _ := med(key("openai-go", "400B", "valid", n))
+		bare, _, _ := med(key("bare-hmac", "400B", "valid", n))
+		row("≥ 3x faster than openai-go", fmt.Sprintf("400B valid n=%d", n), ours, openai, fmt.Sprintf("%.2fx faster", openai/ours), openai/ours >= 3)
+		row("≤ 1.6x bare HMAC", fmt.Sprintf("400B valid n=%d", n), ours, bare, fmt.Sprintf("%.2fx bare", ours/bare), ours/bare <= 1.6)
+	}
+	for _, n := range []int{1, 3} {
+		ours, _, _ := med(key("ours", "1MiB", "valid", n))
+		bare, _, _ := med(key("bare-hmac", "1MiB", "valid", n))
+		row("≤ 5% over bare HMAC", fmt.Sprintf("1MiB valid n=%d", n), ours, bare, fmt.Sprintf("%+.1f%%", (ours/bare-1)*100), ours/bare <= 1.05)
+	}
+	for _, lib := range []string{"ours", "ours-http"} {
+		for _, sig := range []string{"valid", "invalid"} {
+			worst := 0.0
+			for _, size := range []string{"400B", "4KiB", "64KiB", "1MiB"} {
+				for _, n := range []int{1, 3} {
+					_, allocs, _ := med(key(lib, size, sig, n))
+					worst = max(worst, allocs)
+				}
+			}
+			// Only valid deliveries are held to zero: a refusal returns an error that
+			// says why, which is allowed to allocate.
+			ok := sig == "invalid" || worst == 0
+			result := "met"
+			switch {
+			case sig == "invalid":
+				result = "(informational)"
+			case !ok:
+				result, missed = "**missed**", true
+			}
+			fmt.Printf("| 0 allocs/op | lib=%s sig=%s, all sizes and n | | | max %.0f allocs/op | %s |\n", lib, sig, worst, result)
+		}
+	}
+	_, _, runs := med(key("ours", "400B", "valid", 1))
+	fmt.Printf("\nMedians of %d runs each.\n", runs)
+	if missed {
+		os.Exit(1)
+	}
+}
+
+func read(path string) (map[string]*sample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]*sample{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := fields[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i] // drop the GOMAXPROCS suffix
+			}
+		}
+		s := out[name]
+		if s == nil {
+			s = &sample{}
+			out[name] = s
+		}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			switch fields[i+1] {
+			case "ns/op":
+				s.ns = append(s.ns, v)
+			case "allocs/op":
+				s.allocs = append(s.allocs, v)
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func fmtNs(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.3f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.0f ns", ns)
+	}
+}
