@@ -1,0 +1,131 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// The examples sign their own deliveries, with this secret, at this time, so that their
+// output does not depend on the clock.
+const exampleSecret = "whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c="
+
+var exampleTime = time.Date(2025, 6, 25, 14, 20, 10, 0, time.UTC)
+
+// exampleDelivery signs body the way OpenAI does and returns the headers it would send.
+func exampleDelivery(body string) core.Headers {
+	signer, err := core.NewSigner(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return signer.Headers("wh_685c059ae39c8190af8c71ed1022a24d", exampleTime, []byte(body))
+}
+
+func ExampleNewVerifier() {
+	// The signing secret of the endpoint, as the OpenAI dashboard shows it; in a real
+	// application it comes from the environment (see NewVerifierFromEnv).
+	v, err := core.NewVerifier(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("tolerance:", v.Tolerance())
+
+	// A webhook-signature value pasted in place of the secret is refused.
+	_, err = core.NewVerifier("v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=")
+	fmt.Println("signature as secret refused:", errors.Is(err, core.ErrInvalidSecret))
+	// Output:
+	// tolerance: 5m0s
+	// signature as secret refused: true
+}
+
+func ExampleVerifier_Verify() {
+	body := []byte(`{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}`)
+	h := exampleDelivery(string(body))
+
+	// The clock is fixed for the example: the delivery arrives 2 seconds after it was sent.
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime.Add(2 * time.Second) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("genuine:", v.Verify(body, h))
+
+	// One byte changed: the signature no longer matches.
+	tampered := []byte(string(body[:len(body)-4]) + `2"}}`) // batch_1 -> batch_2
+	err = v.Verify(tampered, h)
+	fmt.Println("tampered:", errors.Is(err, core.ErrNoMatchingSignature), core.StatusCode(err))
+
+	// The same delivery replayed an hour later is stale.
+	late, _ := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime.Add(time.Hour) }))
+	err = late.Verify(body, h)
+	fmt.Println("replayed:", errors.Is(err, core.ErrTimestampTooOld), core.StatusCode(err))
+	// Output:
+	// genuine: <nil>
+	// tampered: true 400
+	// replayed: true 400
+}
+
+func ExampleVerifier_Unwrap() {
+	body := []byte(`{"id":"evt_685c059ae3a481909bdc86819b066fb6","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_123"}}`)
+	h := exampleDelivery(string(body))
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime }))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	e, err := v.Unwrap(body, h)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(e.Type, e.ID)
+	fmt.Println("delivery:", e.WebhookID, e.Timestamp.UTC().Format(time.RFC3339))
+
+	data, err := core.DecodeData[core.ResponseData](e)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("response:", data.ID)
+	// Output:
+	// response.completed evt_685c059ae3a481909bdc86819b066fb6
+	// delivery: wh_685c059ae39c8190af8c71ed1022a24d 2025-06-25T14:20:10Z
+	// response: resp_123
+}
+
+func ExampleMux() {
+	mux := core.NewMux()
+	mux.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
+		data, err := core.DecodeData[core.BatchData](e)
+		if err != nil {
+			return err
+		}
+		fmt.Println("batch done:", data.ID)
+		return nil
+	})
+	mux.Fallback(core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
+		fmt.Println("not handled:", e.Type)
+		return nil
+	}))
+
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_abc"}}`,
+		`{"id":"evt_2","object":"event","created_at":1750861210,"type":"eval.run.succeeded","data":{"id":"evalrun_1"}}`,
+	} {
+		e, err := v.Unwrap([]byte(body), exampleDelivery(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := mux.HandleEvent(context.Background(), e); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// batch done: batch_abc
+	// not handled: eval.run.succeeded
+}
