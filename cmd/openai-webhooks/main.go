@@ -1,0 +1,275 @@
+// Command openai-webhooks receives, sends and debugs OpenAI webhooks, which are signed
+// with the Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature).
+//
+//	go install github.com/webhookkit/openai-webhooks/cmd/openai-webhooks@latest
+//	openai-webhooks demo
+//
+// Subcommands:
+//
+//	demo     receiver and sender on loopback: every event type, forged, tampered, stale,
+//	         oversized and duplicate deliveries, and a table of what was answered
+//	listen   a verifying receiver that prints each delivery and each rejection
+//	send     sign and POST a realistic sample of any event type, or your own body
+//	sign     print the three webhook headers for a body, or a ready curl command
+//	verify   check a captured delivery and explain exactly why it fails
+//	secret   print a new whsec_ secret
+//	events   list the known event types and their data fields
+//
+// Exit status: 0 success; 1 failure (verification failed, a non-2xx answer, a demo
+// answer that was not the expected one, an unusable secret, an I/O error); 2 usage error
+// (unknown subcommand or flag, missing or conflicting flags).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// Exit codes, documented in the usage text and in docs/cli.md.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const progName = "openai-webhooks"
+
+func main() {
+	os.Exit(run(newCLI(), os.Args[1:]))
+}
+
+// cli is what a subcommand may touch of the outside world, so tests can swap it.
+type cli struct {
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	lookupEnv func(string) (string, bool)
+	now       func() time.Time
+}
+
+func newCLI() *cli {
+	return &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, now: time.Now}
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(c *cli, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run a receiver and a sender on loopback and show what is accepted and rejected", runDemo},
+		{"listen", "run a verifying receiver and print each delivery and rejection", runListen},
+		{"send", "sign and POST a sample event of any type (or your own body) to a receiver", runSend},
+		{"sign", "print the webhook headers for a body, or a ready curl command", runSign},
+		{"verify", "check a captured delivery and explain why it fails", runVerify},
+		{"secret", "print a new whsec_ signing secret", runSecret},
+		{"events", "list the known event types and their data fields", runEvents},
+	}
+}
+
+const exitStatusText = `Exit status:
+  0  success
+  1  failure: verification failed, a non-2xx answer, a demo answer that was not the
+     expected one, an unusable secret, an unreadable file, a network error
+  2  usage error: unknown subcommand or flag, a missing or conflicting flag
+`
+
+func topUsage(w io.Writer) {
+	fmt.Fprintf(w, `%[1]s receives, sends and debugs OpenAI webhooks (Standard Webhooks signatures).
+
+Usage:
+  %[1]s <command> [flags]
+
+Commands:
+`, progName)
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintf(w, `
+Start with:
+  %[1]s demo
+
+Run '%[1]s <command> -h' for the flags of a command.
+
+Environment:
+  %[2]s  the endpoint's signing secret (whsec_…), used when --secret is not given
+
+%[3]s`, progName, core.EnvSecret, exitStatusText)
+}
+
+// run executes one command line and returns the exit status.
+func run(c *cli, args []string) int {
+	if len(args) == 0 {
+		topUsage(c.stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if name == "help" && len(rest) > 0 {
+			return run(c, []string{rest[0], "-h"})
+		}
+		topUsage(c.stdout)
+		return exitOK
+	}
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return exitCode(c, cmd.name, cmd.run(c, rest))
+		}
+	}
+	if strings.HasPrefix(name, "-") {
+		fmt.Fprintf(c.stderr, "%s: flag %s given before a command\nRun '%s -h' for usage.\n", progName, name, progName)
+	} else {
+		fmt.Fprintf(c.stderr, "%s: unknown command %q\nRun '%s -h' for the list of commands.\n", progName, name, progName)
+	}
+	return exitUsage
+}
+
+// errHelp: the usage was asked for with -h and printed.
+var errHelp = errors.New("help printed")
+
+// errReported: the command failed and has already said why on its output.
+var errReported = errors.New("failure reported")
+
+// usageError is a command line that cannot be run as given (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func exitCode(c *cli, name string, err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, errReported):
+		return exitFailure
+	case errors.As(err, &ue):
+		fmt.Fprintf(c.stderr, "%s %s: %s\nRun '%s %s -h' for usage.\n", progName, name, ue.msg, progName, name)
+		return exitUsage
+	default:
+		fmt.Fprintf(c.stderr, "%s %s: %v\n", progName, name, err)
+		return exitFailure
+	}
+}
+
+// cmdUsage describes one subcommand for its -h text.
+type cmdUsage struct {
+	name     string
+	synopsis string // the argument part of "Usage:"
+	about    string // what it does, a paragraph or two
+	examples string // a few command lines
+}
+
+// newFlagSet returns a flag set that reports nothing itself: parse does.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(progName+" "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses args; -h prints the usage to stdout (errHelp), anything wrong is a usage
+// error. Subcommands take flags only, no positional arguments.
+func (c *cli) parse(fs *flag.FlagSet, u cmdUsage, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(c.stdout, fs, u)
+			return errHelp
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (this command takes flags only)", fs.Arg(0))
+	}
+	return nil
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet, u cmdUsage) {
+	fmt.Fprintf(w, "Usage:\n  %s %s %s\n\n", progName, u.name, u.synopsis)
+	fmt.Fprintf(w, "%s\n", strings.TrimSpace(u.about))
+	var flags strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		head := "--" + f.Name
+		if typ != "" {
+			head += " " + typ
+		}
+		fmt.Fprintf(&flags, "  %s\n        %s", head, usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(&flags, " (default %s)", f.DefValue)
+		}
+		flags.WriteString("\n")
+	})
+	if flags.Len() > 0 {
+		fmt.Fprintf(w, "\nFlags:\n%s", flags.String())
+	}
+	if u.examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, line := range strings.Split(strings.TrimSpace(u.examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", strings.TrimSpace(line))
+		}
+	}
+	fmt.Fprintf(w, "\n%s", exitStatusText)
+}
+
+// flagWasSet reports whether the flag name was given on the command line.
+func flagWasSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// secretFrom returns the secret of --secret, else of OPENAI_WEBHOOK_SECRET, and where it
+// came from; ok is false when neither is set.
+func (c *cli) secretFrom(flagValue string) (secret, source string, ok bool) {
+	if strings.TrimSpace(flagValue) != "" {
+		return flagValue, "--secret", true
+	}
+	if v, found := c.lookupEnv(core.EnvSecret); found && strings.TrimSpace(v) != "" {
+		return v, core.EnvSecret, true
+	}
+	return "", "", false
+}
+
+// readBody reads a body from path, or from standard input when path is "" or "-".
+func (c *cli) readBody(path string) ([]byte, error) {
+	if path == "" || path == "-" {
+		b, err := io.ReadAll(c.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading the body from standard input: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the body: %w", err)
+	}
+	return b, nil
+}
+
+// redactSecret keeps the prefix and a few characters of a secret for display.
+func redactSecret(s string) string {
+	s = strings.TrimSpace(s)
+	const keep = 10
+	if len(s) <= keep {
+		return s
+	}
+	return s[:keep] + "…"
+}
