@@ -44,7 +44,7 @@ func runEvents(c *cli, args []string) error {
 					e.Fields = append(e.Fields, name)
 				}
 			}
-			data, err := json.Marshal(sampleData(info.Type, c.now()))
+			data, err := marshalPlain(sampleData(info.Type, c.now()))
 			if err != nil {
 				return err
 			}
@@ -53,6 +53,7 @@ func runEvents(c *cli, args []string) error {
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)

@@ -44,9 +44,9 @@ openai-webhooks listen --json | jq -r 'select(.outcome == "rejected") | .error'`
 
 func runListen(c *cli, args []string) error {
 	fs := newFlagSet("listen")
-	addr := fs.String("addr", ":3000", "listen on this `address` (host:port; port 0 picks a free one)")
-	path := fs.String("path", "/webhooks/openai", "receive deliveries at this URL `path`")
-	secretFlag := fs.String("secret", "", "signing `secret` (whsec_… or whpk_…); default $"+core.EnvSecret+", else a new development secret")
+	addr := fs.String("addr", ":3000", "listen on this `ADDR` (host:port; port 0 picks a free one)")
+	path := fs.String("path", "/webhooks/openai", "receive deliveries at this URL `PATH`")
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_… or whpk_…); default $"+core.EnvSecret+", else a new development secret")
 	asJSON := fs.Bool("json", false, "print one JSON object a line instead of text")
 	if err := c.parse(fs, listenUsage, args); err != nil {
 		return err

@@ -118,10 +118,10 @@ func (o obj) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(f.k)
+		k, _ := marshalPlain(f.k)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(f.v)
+		v, err := marshalPlain(f.v)
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +129,17 @@ func (o obj) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// marshalPlain is json.Marshal without HTML escaping: a SIP header keeps its <sip:…>.
+func marshalPlain(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // newID returns prefix followed by 32 hex digits whose first 8 are the Unix time, the
@@ -208,7 +219,7 @@ func sampleEvent(t core.EventType, now time.Time) []byte {
 }
 
 func eventBody(eventID string, t core.EventType, now time.Time, data any) []byte {
-	compact, err := json.Marshal(obj{
+	compact, err := marshalPlain(obj{
 		{"id", eventID},
 		{"object", "event"},
 		{"created_at", json.Number(strconv.FormatInt(now.Unix(), 10))},

@@ -37,12 +37,12 @@ openai-webhooks send --type response.completed --timestamp $(( $(date +%s) - 600
 func runSend(c *cli, args []string) error {
 	fs := newFlagSet("send")
 	url := fs.String("url", defaultURL, "the receiver's `URL`")
-	secretFlag := fs.String("secret", "", "signing `secret` (whsec_…); default $"+core.EnvSecret)
-	typ := fs.String("type", string(core.BatchCompleted), "event `type` of the sample body")
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…); default $"+core.EnvSecret)
+	typ := fs.String("type", string(core.BatchCompleted), "event `TYPE` of the sample body")
 	data := fs.String("data", "", "send this `JSON` body instead of a sample")
-	file := fs.String("file", "", "send the body of this `file` instead of a sample (- for standard input)")
-	id := fs.String("id", "", "the `webhook-id` to send; reuse one to send a duplicate (default a new wh_… id)")
-	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `seconds` (default now)")
+	file := fs.String("file", "", "send the body of this `FILE` instead of a sample (- for standard input)")
+	id := fs.String("id", "", "the webhook-id `ID` to send; reuse one to send a duplicate (default a new wh_… id)")
+	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `SECONDS` (default now)")
 	timeout := fs.Duration("timeout", 20*time.Second, "how long to wait for the answer")
 	if err := c.parse(fs, sendUsage, args); err != nil {
 		return err

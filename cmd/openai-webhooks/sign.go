@@ -31,10 +31,10 @@ printf '%s' '{"id": "evt_1", "object": "event", "type": "batch.completed", "data
 
 func runSign(c *cli, args []string) error {
 	fs := newFlagSet("sign")
-	file := fs.String("file", "", "read the body from this `file` (default standard input)")
-	secretFlag := fs.String("secret", "", "signing `secret` (whsec_…); default $"+core.EnvSecret)
-	id := fs.String("id", "", "the `webhook-id` (default a new wh_… id)")
-	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `seconds` (default now)")
+	file := fs.String("file", "", "read the body from this `FILE` (default standard input)")
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…); default $"+core.EnvSecret)
+	id := fs.String("id", "", "the webhook-id `ID` (default a new wh_… id)")
+	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `SECONDS` (default now)")
 	curlURL := fs.String("curl", "", "print a curl command that POSTs the delivery to `URL`")
 	if err := c.parse(fs, signUsage, args); err != nil {
 		return err
@@ -92,7 +92,8 @@ func runSign(c *cli, args []string) error {
 }
 
 // shellQuote quotes s for a POSIX shell: single quotes keep every byte but the single
-// quote itself, which is written as '\”.
+// quote itself, for which the quoting is closed, a backslash-escaped quote written, and
+// the quoting reopened.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=+,") == "" {
 		return s

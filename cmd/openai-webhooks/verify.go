@@ -82,22 +82,22 @@ func (r *verifyReport) print(w io.Writer, headline string) {
 		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.name, c.status, c.detail)
 	}
 	for _, n := range r.notes {
-		fmt.Fprintf(w, "note: %s\n", wrap(n, 88, "  "))
+		fmt.Fprintf(w, "note: %s\n", wrap(n, 88, len("note: "), "  "))
 	}
 	for _, c := range r.causes {
-		fmt.Fprintf(w, "cause: %s\n", wrap(c, 88, "  "))
+		fmt.Fprintf(w, "cause: %s\n", wrap(c, 88, len("cause: "), "  "))
 	}
 }
 
 func runVerify(c *cli, args []string) error {
 	fs := newFlagSet("verify")
-	file := fs.String("file", "", "the body, byte for byte, from this `file` (- for standard input)")
-	request := fs.String("request", "", "a saved raw HTTP request `file` (- for standard input)")
-	id := fs.String("id", "", "the webhook-id `header`")
-	timestamp := fs.String("timestamp", "", "the webhook-timestamp `header`, exactly as received")
-	signature := fs.String("signature", "", "the webhook-signature `header`")
-	secretFlag := fs.String("secret", "", "signing `secret` (whsec_… or whpk_…); default $"+core.EnvSecret)
-	nowFlag := fs.Int64("now", 0, "check the timestamp against this Unix time in `seconds` instead of the clock")
+	file := fs.String("file", "", "the body, byte for byte, from this `FILE` (- for standard input)")
+	request := fs.String("request", "", "a saved raw HTTP request `FILE` (- for standard input)")
+	id := fs.String("id", "", "the webhook-id `VALUE`")
+	timestamp := fs.String("timestamp", "", "the webhook-timestamp `VALUE`, exactly as received")
+	signature := fs.String("signature", "", "the webhook-signature `VALUE`")
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_… or whpk_…); default $"+core.EnvSecret)
+	nowFlag := fs.Int64("now", 0, "check the timestamp against this Unix time in `SECONDS` instead of the clock")
 	tolerance := fs.Duration("tolerance", core.DefaultTolerance, "how far the timestamp may be from now")
 	if err := c.parse(fs, verifyUsage, args); err != nil {
 		return err
@@ -135,12 +135,12 @@ func runVerify(c *cli, args []string) error {
 		body, reqHeader, h = captured.body, captured.header, core.HeadersFrom(captured.header)
 		report.notes = append(report.notes, captured.notes...)
 	} else {
+		if !flagWasSet(fs, "id") && !flagWasSet(fs, "timestamp") && !flagWasSet(fs, "signature") {
+			return usageErrorf("--file gives the body only: give the headers too, with --id, --timestamp and --signature (or a whole request with --request)")
+		}
 		var err error
 		if body, err = c.readBody(*file); err != nil {
 			return err
-		}
-		if !flagWasSet(fs, "id") && !flagWasSet(fs, "timestamp") && !flagWasSet(fs, "signature") {
-			return usageErrorf("--file gives the body only: give the headers too, with --id, --timestamp and --signature (or a whole request with --request)")
 		}
 	}
 	if flagWasSet(fs, "id") {
@@ -213,7 +213,7 @@ func checkDelivery(r *verifyReport, secret string, body []byte, h core.Headers, 
 	switch {
 	case secretErr != nil:
 		r.add("secret", statusFail, secretErr.Error())
-		r.cause("the secret is not usable: %v. The signature was still checked against the mistakes a sender makes with such a secret.", secretErr)
+		r.cause("The secret is not usable: %v. The signature was still checked against the mistakes a sender makes with such a secret.", secretErr)
 	case keyErr == nil && key.pub != nil:
 		r.add("secret", statusOK, fmt.Sprintf("%s (an ed25519 public key: checks v1a signatures)", redactSecret(secret)))
 	default:
@@ -270,7 +270,7 @@ func checkDelivery(r *verifyReport, secret string, body []byte, h core.Headers, 
 		e, err := core.ParseEvent(body)
 		if err != nil {
 			r.add("event", statusFail, err.Error())
-			r.cause("the body is signed correctly but is not a JSON event object, so the receiver answers 400. OpenAI sends {\"id\": \"evt_…\", \"object\": \"event\", \"type\": …, \"data\": {…}}.")
+			r.cause("The body is signed correctly but is not a JSON event object, so the receiver answers 400. OpenAI sends {\"id\": \"evt_…\", \"object\": \"event\", \"type\": …, \"data\": {…}}.")
 		} else {
 			known := "a known type"
 			if !e.Type.Known() {
@@ -282,7 +282,7 @@ func checkDelivery(r *verifyReport, secret string, body []byte, h core.Headers, 
 
 	// Causes, in the order of the checks.
 	if !tsOK {
-		r.cause("webhook-timestamp must be decimal Unix seconds, sent and signed as the same text; it is %q%s.", truncateText(h.Timestamp, 40), timestampGuess(h.Timestamp))
+		r.cause("Webhook-timestamp must be decimal Unix seconds, sent and signed as the same text; it is %q%s.", truncateText(h.Timestamp, 40), timestampGuess(h.Timestamp))
 	} else if age > tolSeconds || -age > tolSeconds {
 		explainSkew(r, age, ts, tolSeconds, sigOK, h.Timestamp)
 	}
@@ -296,7 +296,7 @@ func explainMissing(r *verifyReport, missing []string, reqHeader http.Header) {
 	r.cause("%s %s missing. OpenAI sends webhook-id, webhook-timestamp and webhook-signature on every delivery: the request did not come from OpenAI, or a proxy, load balancer or framework dropped or renamed the header.",
 		strings.Join(missing, " and "), plural(len(missing), "is", "are"))
 	if reqHeader == nil {
-		r.cause("give %s with the flag%s %s.", plural(len(missing), "it", "them"), plural(len(missing), "", "s"), flagsFor(missing))
+		r.cause("Give %s with the flag%s %s.", plural(len(missing), "it", "them"), plural(len(missing), "", "s"), flagsFor(missing))
 		return
 	}
 	var similar []string
@@ -314,7 +314,7 @@ func explainMissing(r *verifyReport, missing []string, reqHeader http.Header) {
 	}
 	sort.Strings(similar)
 	if len(similar) > 0 {
-		r.cause("the request has similar headers: %s. Svix sends the same scheme as svix-id, svix-timestamp and svix-signature; other names mean another scheme or a proxy that renamed them. Pass the values with %s to check them.",
+		r.cause("The request has similar headers: %s. Svix sends the same scheme as svix-id, svix-timestamp and svix-signature; other names mean another scheme or a proxy that renamed them. Pass the values with %s to check them.",
 			strings.Join(similar, ", "), flagsFor(missing))
 	}
 }
@@ -330,7 +330,7 @@ func flagsFor(names []string) string {
 func explainSkew(r *verifyReport, age, ts, tol int64, sigOK bool, tsText string) {
 	lead := "The signature is valid, but"
 	if !sigOK {
-		lead = "Besides the signature (below),"
+		lead = "Besides the signature (see below),"
 	}
 	if len(strings.TrimLeft(tsText, "0")) >= 12 {
 		r.cause("%s the timestamp has %d digits: it looks like milliseconds, and webhook-timestamp is Unix seconds. Send seconds (and sign that same text).", lead, len(tsText))
@@ -354,18 +354,18 @@ func explainSignature(r *verifyReport, secret string, key signingKey, keyErr err
 	}
 	switch {
 	case keyErr == nil && key.hmac != nil && hasV1a && !hasV1:
-		r.cause("the header carries only v1a (ed25519) signatures, and a whsec_ secret checks v1 (HMAC) ones. Verify with the sender's whpk_ public key.")
+		r.cause("The header carries only v1a (ed25519) signatures, and a whsec_ secret checks v1 (HMAC) ones. Verify with the sender's whpk_ public key.")
 		return
 	case keyErr == nil && key.pub != nil && hasV1 && !hasV1a:
-		r.cause("the header carries only v1 (HMAC) signatures, and a whpk_ public key checks v1a (ed25519) ones. Verify with the endpoint's whsec_ secret.")
+		r.cause("The header carries only v1 (HMAC) signatures, and a whpk_ public key checks v1a (ed25519) ones. Verify with the endpoint's whsec_ secret.")
 		return
 	case len(entries) == 0:
-		r.cause("no entry of webhook-signature %q is a signature this tool can read; Standard Webhooks sends space-separated entries v1,<base64>.", truncateText(h.Signature, 60))
+		r.cause("No entry of webhook-signature %q is a signature this tool can read; Standard Webhooks sends space-separated entries v1,<base64>.", truncateText(h.Signature, 60))
 		return
 	}
 	found, parts, tried := diagnoseSignature(secret, body, h)
 	if !found {
-		r.cause("nothing matches: %d variants were tried (the secret as text or decoded with its prefix, the timestamp re-formatted, the body with newlines or line endings changed or re-serialised as JSON). So the signature was made with another secret, or over a body whose content differs. Check that the secret is the signing secret of this endpoint (each endpoint has its own, and after a rotation deliveries signed with the old one fail), that it was copied whole, and that the body is the request's raw bytes.",
+		r.cause("Nothing matches: %d variants were tried (the secret as text or decoded with its prefix, the timestamp re-formatted, the body with newlines or line endings changed or re-serialised as JSON). So the signature was made with another secret, or over a body whose content differs. Check that the secret is the signing secret of this endpoint (each endpoint has its own, and after a rotation deliveries signed with the old one fail), that it was copied whole, and that the body is the request's raw bytes.",
 			tried)
 		return
 	}
@@ -376,7 +376,7 @@ func explainSignature(r *verifyReport, secret string, key signingKey, keyErr err
 			whys = append(whys, p.why)
 		}
 	}
-	r.cause("the signature matches when %s. %s", strings.Join(whats, ", and "), strings.Join(whys, " "))
+	r.cause("The signature matches when %s. %s", strings.Join(whats, ", and "), strings.Join(whys, " "))
 }
 
 // identityMatches checks the signature with key as given, whatever the timestamp text.
@@ -495,10 +495,11 @@ func firstClause(s string) string {
 	return before
 }
 
-// wrap breaks text into lines of at most width runes, the next lines indented.
-func wrap(text string, width int, indent string) string {
+// wrap breaks text into lines of at most width runes; the first line starts at column
+// first, the next ones are indented.
+func wrap(text string, width, first int, indent string) string {
 	var b strings.Builder
-	line := 0
+	line := first
 	for i, word := range strings.Fields(text) {
 		n := len([]rune(word))
 		if i > 0 {
