@@ -8,8 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"github.com/gofiber/fiber/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/valyala/fasthttp"
+
 	"github.com/webhookkit/openai-webhooks/bench/internal/fixture"
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/echoadapter"
+	"github.com/webhookkit/openai-webhooks/fiberadapter"
+	"github.com/webhookkit/openai-webhooks/ginadapter"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -21,9 +29,12 @@ type middlewareCase struct {
 	new       func(tb testing.TB, v *core.Verifier) (serve func(d *fixture.Delivery) int)
 }
 
-// middlewareCases is extended by the file of each framework.
+// middlewareCases are the frameworks, in the order of the tables.
 var middlewareCases = []middlewareCase{
 	{"nethttp", newNetHTTPCase},
+	{"gin", newGinCase},
+	{"echo", newEchoCase},
+	{"fiber", newFiberCase},
 }
 
 // BenchmarkMiddleware measures one valid 400-byte delivery through each adapter's
@@ -97,9 +108,9 @@ type rewindBody struct{ bytes.Reader }
 
 func (*rewindBody) Close() error { return nil }
 
-// newRequest returns a POST /webhook request carrying d, and a function that rearms its
-// body for d (or another delivery with the same headers shape) before each use.
-func newRequest(d *fixture.Delivery) (*http.Request, func(d *fixture.Delivery)) {
+// newRequest returns a POST /webhook request and a function that arms it with a
+// delivery's body and headers before each use.
+func newRequest() (*http.Request, func(d *fixture.Delivery)) {
 	req := httptest.NewRequest(http.MethodPost, "/webhook", nil)
 	body := &rewindBody{}
 	return req, func(d *fixture.Delivery) {
@@ -123,11 +134,74 @@ func newNetHTTPCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) in
 			w.WriteHeader(http.StatusOK)
 		}))
 	}
-	req, arm := newRequest(nil)
+	return serveRecorded(h)
+}
+
+// serveRecorded serves d through h with a fresh httptest.ResponseRecorder, the same
+// harness for net/http, gin and echo.
+func serveRecorded(h http.Handler) func(d *fixture.Delivery) int {
+	req, arm := newRequest()
 	return func(d *fixture.Delivery) int {
 		arm(d)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec.Code
+	}
+}
+
+func newGinCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	if v != nil {
+		engine.POST("/webhook", ginadapter.Middleware(v), func(c *gin.Context) { c.Status(http.StatusOK) })
+	} else {
+		engine.POST("/webhook", func(c *gin.Context) {
+			_, _ = io.Copy(io.Discard, c.Request.Body)
+			c.Status(http.StatusOK)
+		})
+	}
+	return serveRecorded(engine)
+}
+
+func newEchoCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
+	e := echo.New()
+	if v != nil {
+		e.POST("/webhook", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, echoadapter.Middleware(v))
+	} else {
+		e.POST("/webhook", func(c echo.Context) error {
+			_, _ = io.Copy(io.Discard, c.Request().Body)
+			return c.NoContent(http.StatusOK)
+		})
+	}
+	return serveRecorded(e)
+}
+
+// newFiberCase calls the app's fasthttp handler directly with one reused RequestCtx, as
+// fasthttp's server does for the requests of one connection.
+func newFiberCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	if v != nil {
+		app.Post("/webhook", fiberadapter.Middleware(v), func(c *fiber.Ctx) error { return c.SendStatus(http.StatusOK) })
+	} else {
+		app.Post("/webhook", func(c *fiber.Ctx) error {
+			_ = c.BodyRaw()
+			return c.SendStatus(http.StatusOK)
+		})
+	}
+	handler := app.Handler()
+	ctx := &fasthttp.RequestCtx{}
+	ctx.Init(&fasthttp.Request{}, nil, nil)
+	return func(d *fixture.Delivery) int {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.Header.SetMethod(http.MethodPost)
+		ctx.Request.SetRequestURI("/webhook")
+		ctx.Request.Header.SetContentType("application/json")
+		ctx.Request.Header.Set(core.HeaderID, d.Core.ID)
+		ctx.Request.Header.Set(core.HeaderTimestamp, d.Core.Timestamp)
+		ctx.Request.Header.Set(core.HeaderSignature, d.Core.Signature)
+		ctx.Request.SetBody(d.Body)
+		handler(ctx)
+		return ctx.Response.StatusCode()
 	}
 }

@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -38,8 +39,13 @@ type server struct {
 	start func(ln net.Listener, v *core.Verifier) (stop func())
 }
 
-// servers is filled by the files of each framework.
-var servers []server
+// servers are run in this order; each framework's file holds its start function.
+var servers = []server{
+	{framework: "nethttp", start: startNetHTTP},
+	{framework: "gin", start: startGin},
+	{framework: "echo", start: startEcho},
+	{framework: "fiber", start: startFiber},
+}
 
 type result struct {
 	framework, kind string
@@ -50,6 +56,7 @@ type result struct {
 	heapBefore      uint64
 	heapAfter       uint64
 	timedOut        bool
+	rounds          int
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -61,7 +68,8 @@ func main() {
 	maxDuration := flag.Duration("max-duration", 60*time.Second, "stop a server's measurement after this long")
 	size := flag.Int("size", 400, "body size in bytes")
 	pool := flag.Int("pool", 1024, "distinct pre-signed deliveries, sent round-robin")
-	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all built in)")
+	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all: nethttp,gin,echo,fiber)")
+	rounds := flag.Int("rounds", 1, "measure every server this many times; report the median round")
 	flag.Parse()
 
 	// Deliveries are signed once with the start time; the verifier's tolerance covers
@@ -76,28 +84,65 @@ func main() {
 		deliveries[i] = fixture.NewDelivery(fixture.EventBody(*size, i), fixture.WebhookID(i), signedAt, 1, true)
 	}
 
-	var results []result
-	for _, s := range servers {
-		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.framework) {
-			continue
-		}
-		for _, kind := range []string{"bare", "middleware"} {
-			var verifier *core.Verifier
-			if kind == "middleware" {
-				verifier = v
+	// Each round runs every selected server once; the order of bare and middleware
+	// alternates between rounds, so that a slow stretch of a shared machine does not
+	// always hit the same side. Per server, the round with the median requests/s is
+	// reported, with the largest heap growth of all rounds.
+	runs := map[string][]result{}
+	var order []string
+	for round := range *rounds {
+		for _, s := range servers {
+			if *only != "" && !slices.Contains(strings.Split(*only, ","), s.framework) {
+				continue
 			}
-			r := run(s, kind, verifier, deliveries, *warmup, *requests, *concurrency, *maxDuration)
-			fmt.Fprintf(os.Stderr, "%-8s %-10s %7d req %6.0f req/s p50 %v p99 %v errors %d heap %+d B\n",
-				r.framework, r.kind, r.requests, r.rps(), r.p50, r.p99, r.errors, int64(r.heapAfter)-int64(r.heapBefore))
-			results = append(results, r)
+			kinds := []string{"bare", "middleware"}
+			if round%2 == 1 {
+				slices.Reverse(kinds)
+			}
+			for _, kind := range kinds {
+				var verifier *core.Verifier
+				if kind == "middleware" {
+					verifier = v
+				}
+				r := run(s, kind, verifier, deliveries, *warmup, *requests, *concurrency, *maxDuration)
+				fmt.Fprintf(os.Stderr, "round %d: %-8s %-10s %7d req %6.0f req/s p50 %v p99 %v errors %d heap %+d B\n",
+					round+1, r.framework, r.kind, r.requests, r.rps(), r.p50, r.p99, r.errors, int64(r.heapAfter)-int64(r.heapBefore))
+				k := s.framework + "/" + kind
+				if round == 0 {
+					order = append(order, k)
+				}
+				runs[k] = append(runs[k], r)
+			}
 		}
 	}
-	printTable(results, *requests, *concurrency, *size)
+	var results []result // round 1 ran bare first, so each framework reads bare, middleware
+	for _, k := range order {
+		results = append(results, pick(runs[k]))
+	}
+	printTable(results, *requests, *concurrency, *size, *rounds)
 	for _, r := range results {
 		if r.errors > 0 {
 			os.Exit(1)
 		}
 	}
+}
+
+// pick returns the run with the median requests/s, carrying the largest heap growth and
+// the errors of all runs.
+func pick(rs []result) result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.rps(), b.rps()) })
+	out := sorted[len(sorted)/2]
+	out.errors = 0
+	for _, r := range rs {
+		out.errors += r.errors
+		out.timedOut = out.timedOut || r.timedOut
+		if int64(r.heapAfter)-int64(r.heapBefore) > int64(out.heapAfter)-int64(out.heapBefore) {
+			out.heapBefore, out.heapAfter = r.heapBefore, r.heapAfter
+		}
+	}
+	out.rounds = len(rs)
+	return out
 }
 
 func run(s server, kind string, v *core.Verifier, deliveries []fixture.Delivery, warmup, requests, concurrency int, maxDuration time.Duration) result {
@@ -205,9 +250,9 @@ func heapAlloc() uint64 {
 	return m.HeapAlloc
 }
 
-func printTable(results []result, requests, concurrency, size int) {
-	fmt.Printf("%d measured requests per server (after warm-up), %d keep-alive clients, %d-byte valid signed deliveries, loopback; client and servers share GOMAXPROCS=%d.\n\n",
-		requests, concurrency, size, runtime.GOMAXPROCS(0))
+func printTable(results []result, requests, concurrency, size, rounds int) {
+	fmt.Printf("%d measured requests per server (after warm-up), %d keep-alive clients, %d-byte valid signed deliveries, loopback; client and servers share GOMAXPROCS=%d; median of %d round(s).\n\n",
+		requests, concurrency, size, runtime.GOMAXPROCS(0), rounds)
 	fmt.Println("| framework | server | requests | req/s | p50 | p99 | overhead vs bare (time/request) | heap after warm-up | heap at end | growth |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	bare := map[string]result{}

@@ -10,10 +10,6 @@ import (
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
-func init() {
-	servers = append(servers, server{framework: "nethttp", start: startNetHTTP})
-}
-
 func startNetHTTP(ln net.Listener, v *core.Verifier) func() {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
