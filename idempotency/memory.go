@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,7 @@ func WithMemoryClock(now func() time.Time) MemoryOption {
 // the store needs no Close. The store never holds more than its maximum number of
 // entries (see WithMaxEntries).
 //
-// Each claim is owned by a random token recorded in the context with SetClaimToken (see
+// Each claim is owned by a token, unique to the claim, recorded in the context with SetClaimToken (see
 // WithClaim). Finish and Abandon act only when the context presents the token of the
 // current claim; otherwise they return ErrNotHeld. When the context carries no claim slot
 // at all (WithClaim was not called), Finish and Abandon fall back to the key alone and
@@ -133,8 +134,6 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	token := s.newToken()
-
 	s.mu.Lock()
 	now := s.clock()
 	s.removeExpired(now)
@@ -153,7 +152,8 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 		}
 		s.remove(s.oldest)
 	}
-	e := &memEntry{key: key, token: token, expires: now + lease}
+	token := s.newToken()
+	e := &memEntry{key: key, token: token, expires: addSat(now, lease)}
 	s.entries[key] = e
 	s.expiry.push(e)
 	s.mu.Unlock()
@@ -181,7 +181,7 @@ func (s *MemoryStore) Finish(ctx context.Context, key string, keep time.Duration
 	}
 	e.done = true
 	e.token = ""
-	e.expires = now + keep
+	e.expires = addSat(now, keep)
 	s.expiry.fix(e)
 	s.appendFinished(e)
 	return nil
@@ -210,6 +210,15 @@ func (s *MemoryStore) Len() int {
 	defer s.mu.Unlock()
 	s.removeExpired(s.clock())
 	return len(s.entries)
+}
+
+// addSat returns t+d, or the largest Duration when that overflows (a keep of
+// math.MaxInt64 means forever, not the past).
+func addSat(t, d time.Duration) time.Duration {
+	if sum := t + d; d > 0 && sum < t {
+		return math.MaxInt64
+	}
+	return t + d
 }
 
 // held returns the unexpired claim on key if the caller holds it. s.mu must be held.

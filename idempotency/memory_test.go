@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -300,5 +301,23 @@ func TestLookupClaimToken(t *testing.T) {
 	}
 	if tok, ok := idempotency.LookupClaimToken(ctx); !ok || tok != "t1" {
 		t.Fatalf("set slot: got %q, %v", tok, ok)
+	}
+}
+
+func TestMemoryStoreHugeDurations(t *testing.T) {
+	clock := newFakeClock()
+	s := idempotency.NewMemoryStore(idempotency.WithMemoryClock(clock.Now))
+	clock.Advance(time.Hour)
+	ctx := claim(t, s, "forever", math.MaxInt64)
+	clock.Advance(24 * time.Hour)
+	if got := state(t, s, "forever"); got != idempotency.InFlight {
+		t.Fatalf("claim with the largest lease = %v, want in-flight", got)
+	}
+	if err := s.Finish(ctx, "forever", math.MaxInt64); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(1000 * time.Hour)
+	if got := state(t, s, "forever"); got != idempotency.Done {
+		t.Fatalf("finished with the largest keep = %v, want done", got)
 	}
 }

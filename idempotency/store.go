@@ -64,9 +64,10 @@ var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
 //
 // Begin claims key for lease and reports Claimed, or reports InFlight or Done when the key
 // is already held or finished. Finish marks a claimed key done and remembers it for keep.
-// Abandon releases a claimed key so that a retry can claim it. A claim is tied to the
-// context of the caller only through the key; stores that can tell holders apart (see
-// redisstore) refuse Finish and Abandon from a holder whose lease expired with ErrNotHeld.
+// Abandon releases a claimed key so that a retry can claim it. The interface speaks of
+// keys only; the holder's token travels in the context (see WithClaim), and the stores
+// of this module (MemoryStore, redisstore) use it to refuse Finish and Abandon from a
+// holder whose lease expired, with ErrNotHeld.
 type Store interface {
 	Begin(ctx context.Context, key string, lease time.Duration) (State, error)
 	Finish(ctx context.Context, key string, keep time.Duration) error
