@@ -54,6 +54,7 @@ const (
 )
 
 type verifyReport struct {
+	answer string // what a receiver built with the library answers, when it refuses
 	checks []check
 	notes  []string
 	causes []string
@@ -80,6 +81,9 @@ func (r *verifyReport) print(w io.Writer, headline string) {
 	fmt.Fprintf(w, "verify: %s\n", headline)
 	for _, c := range r.checks {
 		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.name, c.status, c.detail)
+	}
+	if r.answer != "" {
+		fmt.Fprintf(w, "  %-10s %s\n", "answer", wrap(r.answer, 88, 13, strings.Repeat(" ", 13)))
 	}
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "note: %s\n", wrap(n, 88, len("note: "), "  "))
@@ -158,9 +162,13 @@ func runVerify(c *cli, args []string) error {
 		report.print(c.stdout, fmt.Sprintf("OK: a genuine delivery, %s %s (webhook-id %s)", e.Type, e.ID, e.WebhookID))
 		return nil
 	}
-	headline := "FAILED: " + err.Error()
+	headline := "FAILED"
 	if failed, ok := report.firstFailure(); ok {
-		headline = fmt.Sprintf("FAILED at the %s check: %s", failed.name, firstClause(err.Error()))
+		headline = fmt.Sprintf("FAILED at the %s check", failed.name)
+	}
+	report.answer = fmt.Sprintf("a receiver built with this library answers %d %s", core.StatusCode(err), firstClause(err.Error()))
+	if errors.Is(err, core.ErrInvalidSecret) || errors.Is(err, core.ErrInvalidOption) {
+		report.answer = "no receiver starts with this secret: core.NewVerifier refuses it"
 	}
 	report.print(c.stdout, headline)
 	return errReported
@@ -294,7 +302,7 @@ func checkDelivery(r *verifyReport, secret string, body []byte, h core.Headers, 
 
 func explainMissing(r *verifyReport, missing []string, reqHeader http.Header) {
 	r.cause("%s %s missing. OpenAI sends webhook-id, webhook-timestamp and webhook-signature on every delivery: the request did not come from OpenAI, or a proxy, load balancer or framework dropped or renamed the header.",
-		strings.Join(missing, " and "), plural(len(missing), "is", "are"))
+		joinAnd(missing), plural(len(missing), "is", "are"))
 	if reqHeader == nil {
 		r.cause("Give %s with the flag%s %s.", plural(len(missing), "it", "them"), plural(len(missing), "", "s"), flagsFor(missing))
 		return
@@ -333,7 +341,7 @@ func explainSkew(r *verifyReport, age, ts, tol int64, sigOK bool, tsText string)
 		lead = "Besides the signature (see below),"
 	}
 	if len(strings.TrimLeft(tsText, "0")) >= 12 {
-		r.cause("%s the timestamp has %d digits: it looks like milliseconds, and webhook-timestamp is Unix seconds. Send seconds (and sign that same text).", lead, len(tsText))
+		r.cause("The timestamp has %d digits: it looks like milliseconds, and webhook-timestamp is Unix seconds. Send seconds (and sign that same text).", len(tsText))
 		return
 	}
 	if age > 0 {
@@ -457,6 +465,14 @@ func versionsOf(entries []string) string {
 		}
 	}
 	return strings.Join(versions, ", ")
+}
+
+// joinAnd joins a, b and c as "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func contains(list []string, s string) bool {
