@@ -17,7 +17,7 @@ import (
 // so the benchmark leaves nothing behind.
 func BenchmarkRedisStoreBeginFinish(b *testing.B) {
 	client := testredis.Start(b)
-	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b)))
+	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b, client)))
 	bg := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -36,7 +36,7 @@ func BenchmarkRedisStoreBeginFinish(b *testing.B) {
 
 func BenchmarkRedisStoreBeginFinishParallel(b *testing.B) {
 	client := testredis.Start(b)
-	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b)))
+	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b, client)))
 	bg := context.Background()
 	var next atomic.Uint64
 	b.ReportAllocs()
@@ -60,7 +60,7 @@ func BenchmarkRedisStoreBeginFinishParallel(b *testing.B) {
 // BenchmarkRedisStoreDuplicate is a retry of a delivery already done: one round trip.
 func BenchmarkRedisStoreDuplicate(b *testing.B) {
 	client := testredis.Start(b)
-	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b)))
+	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(b, client)))
 	ctx := idempotency.WithClaim(context.Background())
 	if _, err := s.Begin(ctx, "dup", time.Minute); err != nil {
 		b.Fatal(err)

@@ -13,6 +13,10 @@
 // the context carries no claim slot at all, Finish and Abandon fall back to the key
 // alone and act on whatever claim holds it.
 //
+// Redis replicates asynchronously: after a Sentinel or Cluster failover, a claim or a
+// done mark the old primary had not yet passed on is lost, and that delivery may run
+// again. Delivery stays at least once; the store makes duplicates rare, not impossible.
+//
 // Errors from Redis are returned wrapped; the receive pipeline answers 503 on them, and
 // OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that must
 // release a claim after their request was cancelled should pass
@@ -219,8 +223,19 @@ func notHeld(res int64, key string) error {
 	}
 }
 
+// redisError wraps an error from Redis with what to check.
 func (s *Store) redisError(op, key string, err error) error {
-	return fmt.Errorf("redisstore: cannot %s key %q on Redis: %w (check that Redis is reachable and the client's address and credentials are right)", op, s.prefix+key, err)
+	var hint string
+	var refused redis.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		hint = "the caller's context was cancelled; to release a claim after the request ended, pass context.WithoutCancel(ctx)"
+	case errors.As(err, &refused):
+		hint = "Redis refused the command: check that no other data uses the key prefix (WithPrefix) and that scripting (EVAL, EVALSHA) is allowed"
+	default:
+		hint = "check that Redis is reachable and the client's address and credentials are right"
+	}
+	return fmt.Errorf("redisstore: cannot %s key %q on Redis: %w (%s)", op, s.prefix+key, err, hint)
 }
 
 // millis converts d to whole milliseconds for PX, rounding up so that a lease is never

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,23 +17,32 @@ import (
 )
 
 // testPrefix is unique per test, so tests can share a Redis (REDIS_URL) without
-// seeing each other's keys.
-func testPrefix(t testing.TB) string {
-	return "test:" + strings.NewReplacer("/", ":", " ", "_").Replace(t.Name()) + ":" + time.Now().Format("150405.000000000") + ":"
+// seeing each other's keys; the test's keys are deleted when it ends.
+func testPrefix(t testing.TB, client *redis.Client) string {
+	name := strings.NewReplacer("/", ":", " ", "_", "*", "_", "?", "_", "[", "_", "]", "_", "\\", "_").Replace(t.Name())
+	prefix := "openai-webhooks-test:" + name + ":" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+	})
+	return prefix
 }
 
 func TestConformance(t *testing.T) {
 	client := testredis.Start(t)
 	storetest.Run(t, func(t *testing.T) (idempotency.Store, func(time.Duration)) {
 		// Redis expires keys on its own clock: let real time pass.
-		return redisstore.New(client, redisstore.WithPrefix(testPrefix(t))), time.Sleep
+		return redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client))), time.Sleep
 	})
 }
 
 func TestKeysAndValues(t *testing.T) {
 	client := testredis.Start(t)
 	ctx := context.Background()
-	prefix := testPrefix(t)
+	prefix := testPrefix(t, client)
 	s := redisstore.New(client, redisstore.WithPrefix(prefix))
 
 	claim := idempotency.WithClaim(ctx)
@@ -63,7 +73,7 @@ func TestKeysAndValues(t *testing.T) {
 func TestDefaultPrefix(t *testing.T) {
 	client := testredis.Start(t)
 	ctx := context.Background()
-	key := "wh_default_" + testPrefix(t)
+	key := "wh_default_" + testPrefix(t, client)
 	t.Cleanup(func() { client.Del(context.Background(), redisstore.DefaultPrefix+key) })
 	s := redisstore.New(client)
 	if _, err := s.Begin(ctx, key, time.Minute); err != nil {
@@ -77,7 +87,7 @@ func TestDefaultPrefix(t *testing.T) {
 func TestForeignValue(t *testing.T) {
 	client := testredis.Start(t)
 	ctx := context.Background()
-	prefix := testPrefix(t)
+	prefix := testPrefix(t, client)
 	s := redisstore.New(client, redisstore.WithPrefix(prefix))
 
 	client.Set(ctx, prefix+"str", "something else", time.Minute)
@@ -90,6 +100,8 @@ func TestForeignValue(t *testing.T) {
 	}
 	if err := s.Finish(ctx, "hash", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Finish on a hash = %v; want a Redis error, not ErrNotHeld", err)
+	} else if !strings.Contains(err.Error(), "WithPrefix") {
+		t.Fatalf("Finish on a hash: error %q does not point at WithPrefix", err)
 	}
 	// A foreign string is never taken for a claim, even by a context without a slot.
 	if err := s.Abandon(ctx, "str"); !errors.Is(err, idempotency.ErrNotHeld) {
@@ -125,15 +137,15 @@ func TestUnreachableRedis(t *testing.T) {
 
 func TestCanceledContext(t *testing.T) {
 	client := testredis.Start(t)
-	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(t)))
+	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
 	ctx := idempotency.WithClaim(context.Background())
 	if st, err := s.Begin(ctx, "wh_c", time.Minute); err != nil || st != idempotency.Claimed {
 		t.Fatalf("Begin = %v, %v", st, err)
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := s.Abandon(canceled, "wh_c"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Abandon with a canceled context = %v; want context.Canceled", err)
+	if err := s.Abandon(canceled, "wh_c"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "WithoutCancel") {
+		t.Fatalf("Abandon with a canceled context = %v; want context.Canceled and the WithoutCancel hint", err)
 	}
 	// The documented remedy: WithoutCancel keeps the claim slot.
 	if err := s.Abandon(context.WithoutCancel(canceled), "wh_c"); err != nil {

@@ -7,12 +7,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStart(t *testing.T) {
 	client := Start(t)
 	ctx := context.Background()
-	if err := client.Set(ctx, "testredis:probe", "ok", 0).Err(); err != nil {
+	t.Cleanup(func() { client.Del(context.Background(), "testredis:probe") })
+	if err := client.Set(ctx, "testredis:probe", "ok", time.Minute).Err(); err != nil {
 		t.Fatalf("SET: %v", err)
 	}
 	if got, err := client.Get(ctx, "testredis:probe").Result(); err != nil || got != "ok" {
