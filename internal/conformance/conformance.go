@@ -1,0 +1,104 @@
+// Package conformance is the one test suite every adapter (nethttp, ginadapter,
+// echoadapter, fiberadapter) runs, so that all four answer every situation of the design
+// table with the same status and body.
+//
+// An adapter's test gives Run a Driver: two small functions that start a real server on
+// loopback, one with the adapter's Middleware in front of a handler the suite controls
+// (Next), one with the adapter's Handler around a core.Handler. The suite then sends
+// signed, forged, stale, oversized and duplicate deliveries over real HTTP.
+package conformance
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+)
+
+// Path is the route drivers serve the webhook endpoint on (POST).
+const Path = "/webhook"
+
+// NextBody is the body drivers answer with when Next returns a plain Answer.
+const NextBody = "next"
+
+// Options is the configuration of one server under test. Drivers turn it into their
+// adapter's options with AdapterOptions.
+type Options struct {
+	MaxBodyBytes int64             // 0 keeps the adapter's default
+	Store        idempotency.Store // nil: no idempotency
+	Logger       *slog.Logger      // always set by the suite
+}
+
+// AdapterOptions converts o into an adapter's options, given the adapter's
+// WithMaxBodyBytes, WithIdempotency and WithLogger.
+func AdapterOptions[O any](o Options,
+	maxBodyBytes func(int64) O,
+	withIdempotency func(idempotency.Store, ...idempotency.ClaimOption) O,
+	withLogger func(*slog.Logger) O,
+) []O {
+	opts := []O{withLogger(o.Logger)}
+	if o.MaxBodyBytes > 0 {
+		opts = append(opts, maxBodyBytes(o.MaxBodyBytes))
+	}
+	if o.Store != nil {
+		opts = append(opts, withIdempotency(o.Store))
+	}
+	return opts
+}
+
+// Next is the application handler behind an adapter's Middleware. A driver calls it with
+// what its framework offers the handler: the result of the adapter's EventFrom, the
+// request's context.Context (fiber: c.UserContext()), and the whole body as the handler
+// reads it (fiber: c.Body()). It returns what the handler answers.
+type Next func(e *core.Event, ok bool, ctx context.Context, body []byte) Answer
+
+// Answer is what the handler behind Middleware answers: Status with the body NextBody,
+// or, when Fail is set, a failure the framework's own way, which it answers 500: a
+// returned plain error (echo, fiber), c.AbortWithError(500, err) (gin), a written 500
+// (net/http).
+type Answer struct {
+	Status int
+	Fail   bool
+}
+
+// Driver starts servers of one adapter for the suite. Both functions register cleanup
+// with t, and return the full URL of the endpoint, served at Path on 127.0.0.1.
+type Driver struct {
+	// Middleware serves POST Path with the adapter's Middleware(v, opts…) in front of a
+	// handler that calls next.
+	Middleware func(t *testing.T, v *core.Verifier, o Options, next Next) string
+	// Handler serves POST Path with the adapter's Handler(v, h, opts…).
+	Handler func(t *testing.T, v *core.Verifier, o Options, h core.Handler) string
+}
+
+// Serve serves h with an httptest.Server on loopback until the test ends and returns the
+// URL of Path on it. Drivers of net/http based frameworks route Path themselves.
+func Serve(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL + Path
+}
+
+// Run runs every case against d; each is a subtest with servers of its own.
+func Run(t *testing.T, d Driver) {
+	if d.Middleware == nil || d.Handler == nil {
+		t.Fatal("conformance: the driver needs both Middleware and Handler")
+	}
+	f := newFixture(t)
+	for _, m := range modes(d) {
+		t.Run(m.name, func(t *testing.T) {
+			for _, c := range deliveryCases() {
+				t.Run(c.name, func(t *testing.T) { runDeliveryCase(t, f, m, c) })
+			}
+			t.Run("every known event type", func(t *testing.T) { testKnownTypes(t, f, m) })
+			t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
+			t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })
+			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
+		})
+	}
+	f.checkLogs(t)
+}
