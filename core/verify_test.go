@@ -486,3 +486,21 @@ func TestVerifyConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyIDLengths verifies deliveries with ids of every length up to 300 bytes, on
+// both sides of the point where Verify stops joining id and timestamp before hashing.
+func TestVerifyIDLengths(t *testing.T) {
+	body := testBody()
+	v := mustVerifier(t, testSecret, fixedClock(testNow))
+	for n := 1; n <= 300; n++ {
+		id := strings.Repeat("i", n)
+		h := signedHeaders(t, id, testNow, body)
+		if err := v.Verify(body, h); err != nil {
+			t.Fatalf("id of %d bytes: %v", n, err)
+		}
+		h.ID = id[:n-1] + "j"
+		if err := v.Verify(body, h); !errors.Is(err, core.ErrNoMatchingSignature) {
+			t.Fatalf("id of %d bytes, last byte changed: %v", n, err)
+		}
+	}
+}
