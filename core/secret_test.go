@@ -30,6 +30,7 @@ func TestNewVerifierRefuses(t *testing.T) {
 		{"bare key of 23 bytes", b64(bytes.Repeat([]byte{1}, 23)), "23 bytes"},
 		{"v1 signature pasted as secret", good.Signature, "signature"},
 		{"v1a signature pasted as secret", "v1a," + strings.TrimPrefix(good.Signature, "v1,"), "signature"},
+		{"short v1 signature as secret", "v1,ab", "signature"},
 		{"whsk_ signing key", ed.private, "whpk_"},
 		{"whpk_ bad base64", "whpk_!!!", "base64"},
 		{"whpk_ of 31 bytes", "whpk_" + b64(ed.pub[:31]), "31 bytes"},

@@ -334,6 +334,36 @@ func TestVerifyV1AndV1a(t *testing.T) {
 	if err := v.Verify(body, swapped); !errors.Is(err, core.ErrNoMatchingSignature) {
 		t.Errorf("v1 signature labelled v1a: %v", err)
 	}
+	// v1a entries of the right length that are not base64, or not canonical, are skipped.
+	sig := strings.TrimPrefix(v1a.Signature, "v1a,")
+	for name, bad := range map[string]string{
+		"not base64":    "v1a," + strings.Repeat("!", len(sig)),
+		"line break":    "v1a," + sig[:40] + "\n" + sig[41:],
+		"non-canonical": "v1a," + nonCanonical(t, sig),
+		"unpadded":      "v1a," + strings.TrimRight(sig, "="),
+	} {
+		h := core.Headers{ID: testID, Timestamp: v1a.Timestamp, Signature: bad}
+		if err := v.Verify(body, h); !errors.Is(err, core.ErrNoMatchingSignature) {
+			t.Errorf("v1a %s: %v, want ErrNoMatchingSignature", name, err)
+		}
+		h.Signature = bad + " " + v1a.Signature
+		if err := v.Verify(body, h); err != nil {
+			t.Errorf("v1a %s, then the valid entry: %v", name, err)
+		}
+	}
+	// A v1a delivery of 1 MiB and more, verified twice (the message buffer is pooled).
+	for _, n := range []int{1 << 20, 1<<20 + 1} {
+		big := bytes.Repeat([]byte("b"), n)
+		hb := mustSigner(t, ed.private).Headers(testID, testNow, big)
+		for range 2 {
+			if err := v.Verify(big, hb); err != nil {
+				t.Errorf("v1a, %d-byte body: %v", n, err)
+			}
+		}
+		if err := v.Verify(big[1:], hb); !errors.Is(err, core.ErrNoMatchingSignature) {
+			t.Errorf("v1a, %d-byte body less one byte: %v", n, err)
+		}
+	}
 	// A verifier with only the public key rejects a v1 delivery.
 	pubOnly := mustVerifier(t, ed.public, fixedClock(testNow))
 	if err := pubOnly.Verify(body, v1); !errors.Is(err, core.ErrNoMatchingSignature) {
