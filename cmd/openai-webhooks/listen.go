@@ -221,7 +221,7 @@ func (p *deliveryPrinter) emit(line listenLine, text string) {
 
 func (p *deliveryPrinter) received(e *core.Event) {
 	now := p.now()
-	age := int64(now.Sub(e.Timestamp).Round(time.Second) / time.Second)
+	age := int64(now.Sub(e.Timestamp) / time.Second) // the timestamp has whole seconds: floor
 	var data bytes.Buffer
 	if err := json.Compact(&data, e.Data); err != nil {
 		data.Reset()
