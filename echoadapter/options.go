@@ -52,10 +52,7 @@ func WithSkipper(skip func(c echo.Context) bool) Option {
 }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, opt := range opts {
-		opt(&c)
-	}
+	c := receive.Options(opts)
 	if c.onError == nil {
 		c.onError = writeError
 	}

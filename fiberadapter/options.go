@@ -51,10 +51,7 @@ func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onErro
 func WithNext(next func(c *fiber.Ctx) bool) Option { return func(c *config) { c.next = next } }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, opt := range opts {
-		opt(&c)
-	}
+	c := receive.Options(opts)
 	if c.onError == nil {
 		c.onError = writeError
 	}

@@ -43,10 +43,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l }
 func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, opt := range opts {
-		opt(&c)
-	}
+	c := receive.Options(opts)
 	if c.onError == nil {
 		c.onError = writeError
 	}

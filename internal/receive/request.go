@@ -50,3 +50,12 @@ func (c *Config) SetIdempotency(store idempotency.Store, opts []idempotency.Clai
 	policy := idempotency.NewPolicy(opts...)
 	c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
 }
+
+// Options applies opts in order to a zero C: the adapters' option lists.
+func Options[C any, O ~func(*C)](opts []O) C {
+	var c C
+	for _, opt := range opts {
+		opt(&c)
+	}
+	return c
+}

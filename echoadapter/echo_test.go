@@ -1,0 +1,123 @@
+package echoadapter_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/echoadapter"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
+)
+
+// A skipped request reaches next unverified and without an event.
+func TestSkipper(t *testing.T) {
+	_, v, _ := conformance.Keys(t)
+	e := newEcho()
+	e.Use(echoadapter.Middleware(v, echoadapter.WithSkipper(func(c echo.Context) bool {
+		return c.Request().Header.Get("X-Internal") == "yes"
+	})))
+	e.POST("/", func(c echo.Context) error {
+		if _, ok := echoadapter.EventFrom(c); ok {
+			t.Error("a skipped request has an event")
+		}
+		return c.String(http.StatusOK, "skipped")
+	})
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	req.Header.Set("X-Internal", "yes")
+	if w := conformance.Record(e, req); w.Code != http.StatusOK || w.Body.String() != "skipped" {
+		t.Fatalf("skipped: %d %s", w.Code, w.Body)
+	}
+	if w := conformance.Record(e, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))); w.Code != http.StatusBadRequest {
+		t.Fatalf("not skipped: %d %s", w.Code, w.Body)
+	}
+}
+
+// bodyLimit stands in for echo's middleware.BodyLimit, which this module does not
+// import (it needs golang.org/x/time): like it, it wraps the body in a reader that fails
+// with echo.ErrStatusRequestEntityTooLarge past the limit.
+func bodyLimit(limit int) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Request().Body = &limitedBody{r: c.Request().Body, left: limit}
+			return next(c)
+		}
+	}
+}
+
+type limitedBody struct {
+	r    io.ReadCloser
+	left int
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if b.left -= n; b.left < 0 {
+		return n, echo.ErrStatusRequestEntityTooLarge
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
+
+// echo's BodyLimit, met while the body is read, is answered 413 {"error":"…"}.
+func TestEchoBodyLimitStays413(t *testing.T) {
+	_, v, s := conformance.Keys(t)
+	e := newEcho()
+	e.POST("/", func(c echo.Context) error {
+		t.Error("next ran for an oversized body")
+		return nil
+	}, bodyLimit(100), echoadapter.Middleware(v))
+	req := conformance.SignedRequest(t, s, "/", conformance.PaddedEvent(400))
+	req.Body, req.ContentLength = io.NopCloser(io.MultiReader(req.Body)), -1
+	w := conformance.Record(e, req)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "BodyLimit") {
+		t.Fatalf("got %d %s", w.Code, w.Body)
+	}
+}
+
+// An *echo.HTTPError returned by next counts with its code: a 503 releases the claim.
+func TestHTTPErrorReleasesClaim(t *testing.T) {
+	_, v, s := conformance.Keys(t)
+	calls := 0
+	e := newEcho()
+	e.POST("/", func(c echo.Context) error {
+		if calls++; calls == 1 {
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "try later")
+		}
+		return c.NoContent(http.StatusOK)
+	}, echoadapter.Middleware(v, echoadapter.WithIdempotency(idempotency.NewMemoryStore())))
+	req := conformance.SignedRequest(t, s, "/", conformance.EventBody("evt_retry", core.BatchCompleted))
+	if w := conformance.Record(e, conformance.Again(t, req)); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("first attempt: %d %s", w.Code, w.Body)
+	}
+	if w := conformance.Record(e, req); w.Code != http.StatusOK || calls != 2 {
+		t.Fatalf("retry: %d %s after %d calls, want 200 after 2", w.Code, w.Body, calls)
+	}
+}
+
+// WithErrorHandler may return an error for the application's HTTPErrorHandler.
+func TestErrorHandlerReturnsHTTPError(t *testing.T) {
+	_, v, _ := conformance.Keys(t)
+	e := newEcho()
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			_ = c.String(he.Code, "app says: "+he.Message.(string))
+		}
+	}
+	e.POST("/", func(echo.Context) error { t.Error("next ran"); return nil },
+		echoadapter.Middleware(v, echoadapter.WithErrorHandler(func(c echo.Context, status int, err error) error {
+			return echo.NewHTTPError(status, "bad webhook").SetInternal(err)
+		})))
+	w := conformance.Record(e, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}")))
+	if w.Code != http.StatusBadRequest || w.Body.String() != "app says: bad webhook" {
+		t.Fatalf("got %d %s", w.Code, w.Body)
+	}
+}
