@@ -115,6 +115,7 @@ func tryStart(t testing.TB, bin string) (string, error) {
 	)
 	cmd.Stdout = &output
 	cmd.Stderr = &output
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
