@@ -64,7 +64,11 @@ var _ idempotency.Store = (*Store)(nil)
 
 // New returns a Store that keeps its keys in the Redis behind client: a *redis.Client, a
 // Sentinel failover client or a *redis.ClusterClient. The Store does not close client.
+// New panics when client is nil.
 func New(client redis.UniversalClient, opts ...Option) *Store {
+	if client == nil {
+		panic("redisstore: New needs a Redis client, got nil: pass redis.NewClient(&redis.Options{Addr: ...}) or another redis.UniversalClient")
+	}
 	s := &Store{client: client, prefix: DefaultPrefix}
 	for _, opt := range opts {
 		if opt != nil {

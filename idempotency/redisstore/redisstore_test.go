@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,4 +152,13 @@ func TestCanceledContext(t *testing.T) {
 	if err := s.Abandon(context.WithoutCancel(canceled), "wh_c"); err != nil {
 		t.Fatalf("Abandon with WithoutCancel = %v", err)
 	}
+}
+
+func TestNewNilClientPanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "redis.NewClient") {
+			t.Fatalf("recovered %v; want a panic saying how to make a client", r)
+		}
+	}()
+	redisstore.New(nil)
 }
