@@ -254,3 +254,17 @@ func TestSendErrors(t *testing.T) {
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "invalid webhook secret")
 }
+
+// TestDependencies: the command uses the standard library and this module only, so that
+// `go install …/cmd/openai-webhooks@latest` pulls in nothing else.
+func TestDependencies(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, "github.com/webhookkit/openai-webhooks/") {
+			t.Errorf("the command depends on %s, outside the standard library and this module", pkg)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -146,6 +145,3 @@ func postDelivery(ctx context.Context, client *http.Client, url string, h core.H
 	}
 	return resp.StatusCode, respBody, nil
 }
-
-// unixText formats t as webhook-timestamp text.
-func unixText(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
