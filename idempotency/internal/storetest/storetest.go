@@ -17,13 +17,13 @@ import (
 // expires keys on its own clock), and a store on a fake clock just jumps over them.
 const (
 	// ShortLease is the lease of claims the suite lets expire.
-	ShortLease = 100 * time.Millisecond
+	ShortLease = 250 * time.Millisecond
 	// LongLease is the lease of claims that must not expire during a case.
 	LongLease = 30 * time.Second
 	// LongKeep is how long finished deliveries are kept when they must not expire.
 	LongKeep = time.Hour
 	// pastShort is how far the suite moves time to expire a ShortLease or ShortLease keep.
-	pastShort = ShortLease + 60*time.Millisecond
+	pastShort = ShortLease + 100*time.Millisecond
 )
 
 // NewStoreFunc returns a fresh, empty store for one case, and advance, which makes d
