@@ -118,7 +118,7 @@ func runVerify(c *cli, args []string) error {
 	if !ok {
 		return usageErrorf("no secret: give --secret whsec_… or set %s", core.EnvSecret)
 	}
-	now := c.now()
+	now := c.now().Truncate(time.Second) // whole seconds, as timestamps are: the report and core agree to the second
 	if flagWasSet(fs, "now") {
 		now = time.Unix(*nowFlag, 0)
 	}
@@ -344,13 +344,29 @@ func explainSkew(r *verifyReport, age, ts, tol int64, sigOK bool, tsText string)
 		r.cause("The timestamp has %d digits: it looks like milliseconds, and webhook-timestamp is Unix seconds. Send seconds (and sign that same text).", len(tsText))
 		return
 	}
-	if age > 0 {
+	const recorded = int64(3600) // beyond an hour off, no clock is that wrong: a recording
+	switch {
+	case age > recorded:
+		r.cause("%s the delivery was sent %s ago (%d seconds), far more than the tolerance of %d s: it is a recorded or replayed delivery, and a receiver refuses it for that reason. To check the recording, check it at the time it was sent: --now %d.",
+			lead, humanDuration(age), age, tol, ts)
+	case age > 0:
 		r.cause("%s the delivery was sent %d seconds ago (%s), more than the tolerance of %d s. If you are checking a recorded delivery, check it at the time it was sent: --now %d. If it arrived just now, the clocks disagree by about %d seconds: this machine's clock is ahead of the sender's; synchronise it with NTP (timedatectl set-ntp true; chronyc tracking). A replayed delivery looks the same, which is why it is refused.",
-			lead, age, time.Duration(age)*time.Second, tol, ts, age)
-		return
+			lead, age, humanDuration(age), tol, ts, age)
+	case -age > recorded:
+		r.cause("%s the delivery is dated %s in the future (%d seconds), far more than the tolerance of %d s: the timestamp is wrong (the sender's clock, or a unit mistake). To check it at the time it claims, use --now %d.",
+			lead, humanDuration(-age), -age, tol, ts)
+	default:
+		r.cause("%s the delivery is dated %d seconds in the future (%s), more than the tolerance of %d s: this machine's clock is about %d seconds behind the sender's (or the sender's is ahead); synchronise it with NTP (timedatectl set-ntp true; chronyc tracking). To check a recorded delivery at the time it was sent, use --now %d.",
+			lead, -age, humanDuration(-age), tol, -age, ts)
 	}
-	r.cause("%s the delivery is dated %d seconds in the future (%s), more than the tolerance of %d s: this machine's clock is about %d seconds behind the sender's (or the sender's is ahead); synchronise it with NTP (timedatectl set-ntp true; chronyc tracking). To check a recorded delivery at the time it was sent, use --now %d.",
-		lead, -age, time.Duration(-age)*time.Second, tol, -age, ts)
+}
+
+// humanDuration writes seconds as 11m45s, or as days beyond two days.
+func humanDuration(seconds int64) string {
+	if seconds >= 2*86400 {
+		return fmt.Sprintf("%d days", seconds/86400)
+	}
+	return (time.Duration(seconds) * time.Second).String()
 }
 
 func explainSignature(r *verifyReport, secret string, key signingKey, keyErr error, body []byte, h core.Headers) {

@@ -277,6 +277,10 @@ func TestVerifyDiagnoses(t *testing.T) {
 			want: []string{"timestamp  FAIL", "700 s ago", "signature  ok", "The signature is valid, but the delivery was sent 700 seconds ago", "--now 1750861210", "NTP"},
 		},
 		{
+			name: "a recording days old", secret: secret, file: body, sig: realSignature, now: "1751120410",
+			want: []string{"timestamp FAIL", "signature ok", "sent 3 days ago (259200 seconds)", "recorded or replayed delivery", "--now 1750861210"},
+		},
+		{
 			name: "from the future: clock behind", secret: secret, file: body, sig: realSignature, now: "1750860810",
 			want: []string{"timestamp  FAIL", "400 s in the future", "signature  ok", "dated 400 seconds in the future", "about 400 seconds behind", "NTP", "--now 1750861210"},
 		},
