@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -53,6 +54,9 @@ func (m *Mux) Fallback(h Handler) {
 
 // HandleEvent calls the handler registered for e.Type, else the fallback, else nothing.
 func (m *Mux) HandleEvent(ctx context.Context, e *Event) error {
+	if e == nil {
+		return fmt.Errorf("%w: Mux.HandleEvent was given a nil event", ErrMalformedEvent)
+	}
 	m.mu.RLock()
 	h, ok := m.handlers[e.Type]
 	if !ok {
