@@ -1,14 +1,12 @@
 package conformance
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,61 +64,6 @@ func Do(tb testing.TB, req *http.Request) (int, string) {
 		tb.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
-}
-
-// RunFunc is the shape of an example's main: it serves until ctx is done, reads its
-// configuration with getenv, and writes "listening on <host:port>" to stdout once the
-// server accepts connections.
-type RunFunc func(ctx context.Context, getenv func(string) string, stdout io.Writer) error
-
-var listening = regexp.MustCompile(`listening on (\S+)`)
-
-// StartExample runs an example's run func with env until the test ends, and returns the
-// base URL (http://host:port) it listens on. The test fails when run does not start
-// within 10 s, or does not return nil after its context is cancelled (graceful
-// shutdown).
-func StartExample(t *testing.T, run RunFunc, env map[string]string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out, stdout := io.Pipe()
-	var runErr error
-	done := make(chan struct{})
-	go func() {
-		runErr = run(ctx, func(k string) string { return env[k] }, stdout)
-		stdout.CloseWithError(fmt.Errorf("run returned: %v", runErr))
-		close(done)
-	}()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, out) // keep run's later output from blocking it
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-			if runErr != nil {
-				t.Errorf("run returned %v after shutdown, want nil", runErr)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return within 10 s of shutdown")
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-done:
-		t.Fatalf("run returned before listening: %v", runErr)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not print \"listening on <address>\" within 10 s")
-	}
-	return ""
 }
 
 // BenchBodySize is the size of the delivery the adapters' benchmarks send.

@@ -1,0 +1,99 @@
+// Command gin receives OpenAI webhooks in a gin application.
+//
+//	OPENAI_WEBHOOK_SECRET=whsec_… go run ./examples/gin
+//
+// It listens on PORT (default 3000; HOST optional): POST /webhooks/openai receives
+// deliveries and GET /health answers ok. Point the endpoint of your webhook in the OpenAI
+// dashboard at https://<your host>/webhooks/openai.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/ginadapter"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	secret := getenv(core.EnvSecret)
+	if secret == "" {
+		return fmt.Errorf("%w: %s is not set; copy the signing secret (whsec_…) of your endpoint from the OpenAI dashboard", core.ErrInvalidSecret, core.EnvSecret)
+	}
+	verifier, err := core.NewVerifier(secret)
+	if err != nil {
+		return fmt.Errorf("%s: %w", core.EnvSecret, err)
+	}
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+
+	gin.SetMode(gin.ReleaseMode)
+	router := gin.New()
+	router.Use(gin.Recovery())
+	router.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	router.POST("/webhooks/openai", ginadapter.Middleware(verifier, ginadapter.WithLogger(logger)), func(c *gin.Context) {
+		event, _ := ginadapter.EventFrom(c)
+		switch event.Type {
+		case core.ResponseCompleted:
+			data, err := core.DecodeData[core.ResponseData](event)
+			if err != nil { // a 5xx answer makes OpenAI retry the delivery later
+				c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
+				return
+			}
+			logger.Info("response completed", "response_id", data.ID)
+		case core.BatchCompleted, core.BatchFailed, core.BatchExpired, core.BatchCancelled:
+			logger.Info("batch finished", "type", event.Type, "event_id", event.ID)
+		default:
+			// OpenAI adds event types over time: acknowledge the ones you do not handle.
+			logger.Info("event not handled", "type", event.Type, "event_id", event.ID)
+		}
+		// Answer within about 20 s; hand long work to a queue.
+		c.JSON(http.StatusOK, gin.H{"received": true})
+	})
+
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return err
+	}
+	server := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return server.Shutdown(shutdownCtx)
+}
