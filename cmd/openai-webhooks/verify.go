@@ -321,10 +321,18 @@ func explainMissing(r *verifyReport, missing []string, reqHeader http.Header) {
 		}
 	}
 	sort.Strings(similar)
-	if len(similar) > 0 {
-		r.cause("The request has similar headers: %s. Svix sends the same scheme as svix-id, svix-timestamp and svix-signature; other names mean another scheme or a proxy that renamed them. Pass the values with %s to check them.",
-			strings.Join(similar, ", "), flagsFor(missing))
+	if len(similar) == 0 {
+		return
 	}
+	svix := false
+	for _, name := range similar {
+		svix = svix || strings.HasPrefix(strings.ToLower(name), "svix-")
+	}
+	why := "A proxy may have renamed the header, or the sender uses another scheme."
+	if svix {
+		why = "Svix sends the same scheme under the names svix-id, svix-timestamp and svix-signature."
+	}
+	r.cause("The request has similar headers: %s. %s Pass their values with %s to check them.", strings.Join(similar, ", "), why, flagsFor(missing))
 }
 
 func flagsFor(names []string) string {
