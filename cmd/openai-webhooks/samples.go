@@ -163,7 +163,7 @@ func sampleData(t core.EventType, now time.Time) obj {
 		return obj{
 			{"id", sess},
 			{"environment_type", "hosted"},
-			{"connect", obj{{"remote_url", "wss://api.openai.com/v1/agents/sessions/" + sess + "/connect"}}},
+			{"connect", obj{{"remote_url", "wss://agents.example.com/sessions/" + sess + "/connect"}}},
 			{"environment_id", id("env_")},
 		}
 	case core.AgentSessionFailed, core.AgentSessionIdle, core.AgentSessionInProgress:

@@ -36,7 +36,7 @@ openai-webhooks send --type response.completed --timestamp $(( $(date +%s) - 600
 func runSend(c *cli, args []string) error {
 	fs := newFlagSet("send")
 	url := fs.String("url", defaultURL, "the receiver's `URL`")
-	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…); default $"+core.EnvSecret)
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…, or whsk_… to sign v1a); default $"+core.EnvSecret)
 	typ := fs.String("type", string(core.BatchCompleted), "event `TYPE` of the sample body")
 	data := fs.String("data", "", "send this `JSON` body instead of a sample")
 	file := fs.String("file", "", "send the body of this `FILE` instead of a sample (- for standard input)")

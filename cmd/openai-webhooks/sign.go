@@ -32,7 +32,7 @@ printf '%s' '{"id": "evt_1", "object": "event", "type": "batch.completed", "data
 func runSign(c *cli, args []string) error {
 	fs := newFlagSet("sign")
 	file := fs.String("file", "", "read the body from this `FILE` (default standard input)")
-	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…); default $"+core.EnvSecret)
+	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_…, or whsk_… to sign v1a); default $"+core.EnvSecret)
 	id := fs.String("id", "", "the webhook-id `ID` (default a new wh_… id)")
 	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `SECONDS` (default now)")
 	curlURL := fs.String("curl", "", "print a curl command that POSTs the delivery to `URL`")
