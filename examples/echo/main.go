@@ -36,13 +36,9 @@ func main() {
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	secret := getenv(core.EnvSecret)
-	if secret == "" {
-		return fmt.Errorf("%w: %s is not set; copy the signing secret (whsec_…) of your endpoint from the OpenAI dashboard", core.ErrInvalidSecret, core.EnvSecret)
-	}
-	verifier, err := core.NewVerifier(secret)
+	verifier, err := core.NewVerifier(getenv(core.EnvSecret)) // the endpoint's whsec_… signing secret
 	if err != nil {
-		return fmt.Errorf("%s: %w", core.EnvSecret, err)
+		return fmt.Errorf("%s: %w", core.EnvSecret, err) // says what is wrong: empty, not base64, too short, …
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
