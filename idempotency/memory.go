@@ -138,11 +138,12 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 	now := s.clock()
 	s.removeExpired(now)
 	if e, ok := s.entries[key]; ok {
-		s.mu.Unlock()
+		state := InFlight
 		if e.done {
-			return Done, nil
+			state = Done
 		}
-		return InFlight, nil
+		s.mu.Unlock()
+		return state, nil
 	}
 	if len(s.entries) >= s.max {
 		if s.oldest == nil {
