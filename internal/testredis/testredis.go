@@ -32,7 +32,7 @@ const EnvURL = "REDIS_URL"
 const MissingMessage = "redis-server not found: install it (apt-get install -y redis-server) or set REDIS_URL; Redis tests SKIPPED"
 
 var (
-	warnOnce sync.Once
+	warnOnce = new(sync.Once)
 	// stderr receives the loud skip notice; tests of this package swap it.
 	stderr io.Writer = os.Stderr
 )

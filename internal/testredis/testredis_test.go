@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -48,7 +49,7 @@ func startWith(t *testing.T) *recorder {
 
 func TestMissingRedisSkipsLoudly(t *testing.T) {
 	var notice strings.Builder
-	stderr = &notice
+	stderr, warnOnce = &notice, new(sync.Once)
 	t.Cleanup(func() { stderr = os.Stderr })
 	t.Setenv(EnvURL, "")
 	t.Setenv("PATH", t.TempDir())
