@@ -7,9 +7,7 @@
 package nethttp
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 
 	"github.com/webhookkit/openai-webhooks/core"
@@ -33,7 +31,9 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 				next.ServeHTTP(sw, r)
 				return sw.Status()
 			})
-			respond(cfg, w, r, outcome, err)
+			if reply, ok := receive.Answer(outcome, err); ok {
+				send(cfg, w, r, reply)
+			}
 		})
 	}
 }
@@ -52,12 +52,7 @@ func Handler(v *core.Verifier, h core.Handler, opts ...Option) http.Handler {
 		if !ok {
 			return
 		}
-		reply := p.Handle(r.Context(), e, h)
-		if reply.Err != nil {
-			cfg.onError(w, r, reply.Status, reply.Err)
-			return
-		}
-		writeJSON(w, reply.Status, reply.Body)
+		send(cfg, w, r, p.Handle(r.Context(), e, h))
 	})
 }
 
@@ -69,26 +64,20 @@ func EventFrom(r *http.Request) (*core.Event, bool) {
 // receiveEvent reads and verifies the delivery, answering the refusal itself. On success
 // it returns the request carrying the event, with its body restored.
 func receiveEvent(p *receive.Pipeline, cfg config, w http.ResponseWriter, r *http.Request) (*core.Event, *http.Request, bool) {
-	body := http.MaxBytesReader(w, r.Body, p.MaxBodyBytes())
-	e, err := p.Read(r.Context(), body, r.ContentLength, core.HeadersFrom(r.Header))
+	e, r, err := p.ReadRequest(r, http.MaxBytesReader(w, r.Body, p.MaxBodyBytes()))
 	if err != nil {
-		cfg.onError(w, r, receive.Status(err), err)
+		send(cfg, w, r, receive.Refuse(err))
 		return nil, r, false
 	}
-	r = r.WithContext(core.NewContext(r.Context(), e))
-	r.Body = io.NopCloser(bytes.NewReader(e.Raw))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(e.Raw)), nil }
-	r.ContentLength = int64(len(e.Raw))
 	return e, r, true
 }
 
-func respond(cfg config, w http.ResponseWriter, r *http.Request, outcome receive.Outcome, err error) {
-	switch outcome {
-	case receive.Duplicate:
-		writeJSON(w, http.StatusOK, receive.DuplicateBody())
-	case receive.Refused:
-		cfg.onError(w, r, receive.Status(err), err)
+func send(cfg config, w http.ResponseWriter, r *http.Request, reply receive.Reply) {
+	if reply.Err != nil {
+		cfg.onError(w, r, reply.Status, reply.Err)
+		return
 	}
+	writeJSON(w, reply.Status, reply.Body)
 }
 
 // statusWriter records the status the next handler answers, for the idempotency store.

@@ -29,10 +29,7 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes 
 // elsewhere 409, and an unreachable store 503. Lease and keep times default to
 // idempotency.DefaultLease and DefaultKeep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) {
-		policy := idempotency.NewPolicy(opts...)
-		c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
-	}
+	return func(c *config) { c.SetIdempotency(store, opts) }
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
@@ -43,10 +40,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l }
 func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
 
 func newConfig(opts []Option) config {
-	c := config{onError: writeError}
-	for _, opt := range opts {
-		opt(&c)
-	}
+	c := receive.Options(opts)
 	if c.onError == nil {
 		c.onError = writeError
 	}
