@@ -12,27 +12,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echoadapter"
+	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { exampleserver.Main(run) }
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -64,30 +53,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return c.JSON(http.StatusOK, map[string]bool{"received": true})
 	}, echoadapter.Middleware(verifier, echoadapter.WithLogger(logger)))
 
-	port := getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
-	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
-	if err != nil {
-		return err
-	}
-	server := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- server.Serve(listener) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return server.Shutdown(shutdownCtx)
+	return exampleserver.Serve(ctx, getenv, stdout, e)
 }

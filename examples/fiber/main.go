@@ -12,26 +12,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 	"github.com/webhookkit/openai-webhooks/fiberadapter"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { exampleserver.Main(run) }
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -67,15 +57,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return c.JSON(fiber.Map{"received": true})
 	})
 
-	port := getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
-	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	listener, err := exampleserver.Listen(getenv, stdout)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(listener) }()
 	select {

@@ -8,36 +8,26 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { exampleserver.Main(run) }
 
-// run serves until ctx is done. ready, if not nil, receives the listening address.
-func run(ctx context.Context, getenv func(string) string, out io.Writer, ready chan<- string) error {
+// run serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	secret := getenv(core.EnvSecret)
 	if secret == "" {
 		return fmt.Errorf("%s is not set: copy your endpoint's signing secret (whsec_…) from the OpenAI dashboard", core.EnvSecret)
@@ -64,7 +54,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready c
 		replica, _ = os.Hostname()
 	}
 
-	logger := slog.New(slog.NewTextHandler(out, nil)).With("replica", replica)
+	logger := slog.New(slog.NewTextHandler(stdout, nil)).With("replica", replica)
 	mux := core.NewMux()
 	mux.Fallback(core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
 		// Runs once per delivery across all replicas. A returned error answers 500 and
@@ -86,36 +76,5 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready c
 		fmt.Fprintln(w, "ok")
 	})
 
-	port := getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
-	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
-	if err != nil {
-		return err
-	}
-	server := &http.Server{
-		Handler:           routes,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
-	logger.Info("listening", "addr", listener.Addr().String(), "redis", opts.Addr)
-	if ready != nil {
-		ready <- listener.Addr().String()
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- server.Serve(listener) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return exampleserver.Serve(ctx, getenv, stdout, routes)
 }
