@@ -170,7 +170,8 @@ func runDemo(c *cli, args []string) error {
 		return errReported
 	}
 	fmt.Fprintf(c.stdout, "PASS (%s)\n\n", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(c.stdout, "Next: run a receiver with '%s listen' and send it deliveries with '%s send --type <type>'.\n", progName, progName)
+	name := commandName()
+	fmt.Fprintf(c.stdout, "Next: run a receiver with '%s listen' and send it deliveries with '%s send --type <type>'.\n", name, name)
 	return nil
 }
 

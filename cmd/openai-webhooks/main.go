@@ -251,6 +251,11 @@ func (c *cli) secretFrom(flagValue string) (secret, source string, ok bool) {
 // readBody reads a body from path, or from standard input when path is "" or "-".
 func (c *cli) readBody(path string) ([]byte, error) {
 	if path == "" || path == "-" {
+		if f, ok := c.stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				fmt.Fprintln(c.stderr, "reading the body from the terminal; end it with Ctrl-D (or give --file)")
+			}
+		}
 		b, err := io.ReadAll(c.stdin)
 		if err != nil {
 			return nil, fmt.Errorf("reading the body from standard input: %w", err)

@@ -60,6 +60,9 @@ func baseEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
+	// A -race binary sleeps 1 s on a successful exit, waiting for late race reports
+	// (atexit_sleep_ms); the tests run it a hundred times.
+	env = append(env, "GORACE=atexit_sleep_ms=0 halt_on_error=1")
 	return append(env, extra...)
 }
 
