@@ -16,13 +16,22 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/conformance"
 )
 
-// A skipped request reaches next unverified and without an event.
+// A skipped request reaches next unverified and without an event; the Skipper of
+// MiddlewareWithConfig does the same as WithSkipper.
 func TestSkipper(t *testing.T) {
+	internal := func(c echo.Context) bool { return c.Request().Header.Get("X-Internal") == "yes" }
 	_, v, _ := conformance.Keys(t)
+	t.Run("WithSkipper", func(t *testing.T) {
+		testSkipper(t, echoadapter.Middleware(v, echoadapter.WithSkipper(internal)))
+	})
+	t.Run("MiddlewareWithConfig", func(t *testing.T) {
+		testSkipper(t, echoadapter.MiddlewareWithConfig(v, echoadapter.Config{Skipper: internal}))
+	})
+}
+
+func testSkipper(t *testing.T, middleware echo.MiddlewareFunc) {
 	e := newEcho()
-	e.Use(echoadapter.Middleware(v, echoadapter.WithSkipper(func(c echo.Context) bool {
-		return c.Request().Header.Get("X-Internal") == "yes"
-	})))
+	e.Use(middleware)
 	e.POST("/", func(c echo.Context) error {
 		if _, ok := echoadapter.EventFrom(c); ok {
 			t.Error("a skipped request has an event")

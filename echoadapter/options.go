@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
@@ -64,4 +65,20 @@ func newConfig(opts []Option) config {
 
 func writeError(c echo.Context, status int, err error) error {
 	return c.Blob(status, receive.ContentType, receive.ErrorBody(err))
+}
+
+// Config configures MiddlewareWithConfig in the shape of echo's own middleware configs.
+type Config struct {
+	// Skipper makes the middleware pass the requests for which it reports true straight
+	// to next, unverified; a middleware.Skipper fits. Nil skips nothing.
+	Skipper func(c echo.Context) bool
+}
+
+// MiddlewareWithConfig is Middleware configured the echo way:
+//
+//	e.Use(echoadapter.MiddlewareWithConfig(verifier, echoadapter.Config{
+//		Skipper: func(c echo.Context) bool { return c.Path() != "/webhooks/openai" },
+//	}))
+func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) echo.MiddlewareFunc {
+	return Middleware(v, append(opts, WithSkipper(config.Skipper))...)
 }

@@ -29,13 +29,22 @@ func send(t *testing.T, app *fiber.App, req *http.Request) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// A skipped request reaches the next handler unverified and without an event.
+// A skipped request reaches the next handler unverified and without an event; the Next
+// of MiddlewareWithConfig does the same as WithNext.
 func TestNext(t *testing.T) {
+	internal := func(c *fiber.Ctx) bool { return c.Get("X-Internal") == "yes" }
 	_, v, _ := conformance.Keys(t)
+	t.Run("WithNext", func(t *testing.T) {
+		testNext(t, fiberadapter.Middleware(v, fiberadapter.WithNext(internal)))
+	})
+	t.Run("MiddlewareWithConfig", func(t *testing.T) {
+		testNext(t, fiberadapter.MiddlewareWithConfig(v, fiberadapter.Config{Next: internal}))
+	})
+}
+
+func testNext(t *testing.T, middleware fiber.Handler) {
 	app := newApp()
-	app.Use(fiberadapter.Middleware(v, fiberadapter.WithNext(func(c *fiber.Ctx) bool {
-		return c.Get("X-Internal") == "yes"
-	})))
+	app.Use(middleware)
 	app.Post("/", func(c *fiber.Ctx) error {
 		if _, ok := fiberadapter.EventFrom(c); ok {
 			t.Error("a skipped request has an event")

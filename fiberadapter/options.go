@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
@@ -65,4 +66,20 @@ func writeError(c *fiber.Ctx, status int, err error) error {
 func writeJSON(c *fiber.Ctx, status int, body []byte) error {
 	c.Set(fiber.HeaderContentType, receive.ContentType)
 	return c.Status(status).Send(body)
+}
+
+// Config configures MiddlewareWithConfig in the shape of fiber's own middleware configs.
+type Config struct {
+	// Next makes the middleware pass the requests for which it reports true straight to
+	// the next handler, unverified. Nil skips nothing.
+	Next func(c *fiber.Ctx) bool
+}
+
+// MiddlewareWithConfig is Middleware configured the fiber way:
+//
+//	app.Use(fiberadapter.MiddlewareWithConfig(verifier, fiberadapter.Config{
+//		Next: func(c *fiber.Ctx) bool { return c.Path() != "/webhooks/openai" },
+//	}))
+func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) fiber.Handler {
+	return Middleware(v, append(opts, WithNext(config.Next))...)
 }
