@@ -46,10 +46,14 @@ func parseVerifyKey(secret string) (verifyKey, error) {
 }
 
 func parseHMACKey(s string) ([]byte, error) {
-	encoded := strings.TrimPrefix(s, prefixHMAC)
+	encoded, prefixed := strings.CutPrefix(s, prefixHMAC)
 	key, err := decodeBase64Secret(encoded)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the part after whsec_ is not valid base64 (%v); copy the secret exactly as OpenAI shows it; %s", ErrInvalidSecret, err, secretHelp)
+		what := "the part after whsec_"
+		if !prefixed {
+			what = "the secret (it has no whsec_ prefix, so it is read as bare base64)"
+		}
+		return nil, fmt.Errorf("%w: %s is not valid base64 (%v); copy the secret exactly as OpenAI shows it, without quotes; %s", ErrInvalidSecret, what, err, secretHelp)
 	}
 	if len(key) < minHMACKeyBytes {
 		return nil, fmt.Errorf("%w: the key decodes to %d bytes, fewer than the %d the Standard Webhooks scheme requires; %s", ErrInvalidSecret, len(key), minHMACKeyBytes, secretHelp)

@@ -212,14 +212,31 @@ func (v *Verifier) checkHeaders(h Headers) error {
 		return fmt.Errorf("%w: %s is %q, not a whole number of Unix seconds", ErrInvalidTimestamp, HeaderTimestamp, truncate(h.Timestamp, 32))
 	}
 	now := v.now()
+	// A timestamp centuries away (milliseconds sent as seconds) would overflow a
+	// time.Duration: decide and describe those in whole seconds.
+	if away := now.Unix() - ts; away > maxDurationSeconds || away < -maxDurationSeconds {
+		seconds := max(away, -away)
+		distance := fmt.Sprintf("%d seconds (about %d years; was the timestamp sent in milliseconds?)", seconds, seconds/(365*24*3600))
+		return timestampError(away > 0, distance, v.tolerance)
+	}
 	sent := time.Unix(ts, 0)
 	if age := now.Sub(sent); age > v.tolerance {
-		return fmt.Errorf("%w: sent %s ago, more than the tolerance of %s; a replayed delivery, or this server's clock is ahead (check NTP)", ErrTimestampTooOld, age.Round(time.Second), v.tolerance)
+		return timestampError(true, age.Round(time.Second).String(), v.tolerance)
 	}
 	if ahead := sent.Sub(now); ahead > v.tolerance {
-		return fmt.Errorf("%w: dated %s in the future, more than the tolerance of %s; this server's clock is behind (check NTP)", ErrTimestampTooNew, ahead.Round(time.Second), v.tolerance)
+		return timestampError(false, ahead.Round(time.Second).String(), v.tolerance)
 	}
 	return nil
+}
+
+// maxDurationSeconds is the largest whole number of seconds a time.Duration holds.
+const maxDurationSeconds = int64(1<<63-1) / int64(time.Second)
+
+func timestampError(past bool, distance string, tolerance time.Duration) error {
+	if past {
+		return fmt.Errorf("%w: sent %s ago, more than the tolerance of %s; a replayed delivery, or this server's clock is ahead (check NTP)", ErrTimestampTooOld, distance, tolerance)
+	}
+	return fmt.Errorf("%w: dated %s in the future, more than the tolerance of %s; this server's clock is behind (check NTP)", ErrTimestampTooNew, distance, tolerance)
 }
 
 // parseTimestamp accepts 1 to 18 decimal digits and nothing else: no sign, no spaces.

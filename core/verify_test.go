@@ -534,3 +534,18 @@ func TestVerifyIDLengths(t *testing.T) {
 		}
 	}
 }
+
+// A millisecond timestamp read as seconds is ~50 000 years ahead: the error must say so
+// in seconds instead of overflowing a time.Duration.
+func TestTimestampCenturiesAwayIsDescribedInSeconds(t *testing.T) {
+	now := time.Unix(1750861210, 0)
+	v, err := core.NewVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", core.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := core.Headers{ID: "wh_1", Timestamp: "1750861210000", Signature: "v1,AAAA"}
+	err = v.Verify([]byte("{}"), h)
+	if !errors.Is(err, core.ErrTimestampTooNew) || !strings.Contains(err.Error(), "milliseconds") || strings.Contains(err.Error(), "2562047h") {
+		t.Fatalf("got %v, want ErrTimestampTooNew in seconds mentioning milliseconds", err)
+	}
+}

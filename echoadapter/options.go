@@ -55,7 +55,7 @@ func WithSkipper(skip func(c echo.Context) bool) Option {
 func newConfig(opts []Option) config {
 	c := receive.Options(opts)
 	if c.onError == nil {
-		c.onError = writeError
+		c.onError = WriteError
 	}
 	if c.skipper == nil {
 		c.skipper = func(echo.Context) bool { return false }
@@ -63,7 +63,9 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-func writeError(c echo.Context, status int, err error) error {
+// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
+// custom ErrorHandler that only wants to observe refusals can log and then call it.
+func WriteError(c echo.Context, status int, err error) error {
 	return c.Blob(status, receive.ContentType, receive.ErrorBody(err))
 }
 

@@ -54,12 +54,14 @@ func WithNext(next func(c *fiber.Ctx) bool) Option { return func(c *config) { c.
 func newConfig(opts []Option) config {
 	c := receive.Options(opts)
 	if c.onError == nil {
-		c.onError = writeError
+		c.onError = WriteError
 	}
 	return c
 }
 
-func writeError(c *fiber.Ctx, status int, err error) error {
+// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
+// custom ErrorHandler that only wants to observe refusals can log and then call it.
+func WriteError(c *fiber.Ctx, status int, err error) error {
 	return writeJSON(c, status, receive.ErrorBody(err))
 }
 

@@ -199,3 +199,21 @@ func TestNilVerifierPanicsAtSetUp(t *testing.T) {
 	}()
 	nethttp.Middleware(nil)
 }
+
+// An error handler that only observes can delegate the answer to WriteError.
+func TestErrorHandlerCanDelegateToWriteError(t *testing.T) {
+	var observed []int
+	observe := func(w http.ResponseWriter, r *http.Request, status int, err error) {
+		observed = append(observed, status)
+		nethttp.WriteError(w, r, status, err)
+	}
+	srv := httptest.NewServer(nethttp.Middleware(newVerifier(t), nethttp.WithErrorHandler(observe), nethttp.WithLogger(quiet))(http.NotFoundHandler()))
+	defer srv.Close()
+
+	req := signedRequest(t, srv.URL, batchEvent)
+	req.Header.Set(core.HeaderTimestamp, "soon")
+	status, body := do(t, req)
+	if status != 400 || !strings.HasPrefix(body, `{"error":"invalid webhook timestamp`) || len(observed) != 1 || observed[0] != 400 {
+		t.Fatalf("got %d %s (observed %v), want the default 400 JSON answer after observing it", status, body, observed)
+	}
+}

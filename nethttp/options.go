@@ -42,12 +42,14 @@ func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onErro
 func newConfig(opts []Option) config {
 	c := receive.Options(opts)
 	if c.onError == nil {
-		c.onError = writeError
+		c.onError = WriteError
 	}
 	return c
 }
 
-func writeError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
+// custom ErrorHandler that only wants to observe refusals can log and then call it.
+func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	writeJSON(w, status, receive.ErrorBody(err))
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,18 +128,18 @@ func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handl
 		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
 		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
 			p.rejected(r, status, err)
-			writeErrorJSON(w, status, err.Error())
+			nethttp.WriteError(w, r, status, err)
 		}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {
 			p.ignored(r, http.StatusNotFound, "this receiver answers POST "+path)
-			writeErrorJSON(w, http.StatusNotFound, "not found: this receiver answers POST "+path)
+			nethttp.WriteError(w, r, http.StatusNotFound, errors.New("not found: this receiver answers POST "+path))
 			return
 		}
 		if r.Method != http.MethodPost {
 			p.ignored(r, http.StatusMethodNotAllowed, "webhooks are POSTed")
 			w.Header().Set("Allow", http.MethodPost)
-			writeErrorJSON(w, http.StatusMethodNotAllowed, "method not allowed: webhooks are POSTed")
+			nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
 			return
 		}
 		handled := new(bool)
@@ -149,15 +150,6 @@ func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handl
 			p.duplicate(r)
 		}
 	})
-}
-
-func writeErrorJSON(w http.ResponseWriter, status int, msg string) {
-	body, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{msg})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 type statusRecorder struct {
