@@ -116,12 +116,7 @@ func BenchmarkVerify(b *testing.B) {
 									}
 									b.ReportAllocs()
 									b.SetBytes(int64(len(body)))
-									b.ResetTimer()
-									for range b.N {
-										if err := verify(&d); (err == nil) != valid {
-											b.Fatalf("%s: valid=%v, got error %v", lib.name, valid, err)
-										}
-									}
+									measure(b, func() error { return verify(&d) }, func(err error) bool { return (err == nil) == valid })
 								})
 							}
 						})
@@ -182,12 +177,7 @@ func BenchmarkUnwrap(b *testing.B) {
 					}
 					b.ReportAllocs()
 					b.SetBytes(int64(len(body)))
-					b.ResetTimer()
-					for range b.N {
-						if err := unwrap(&d); err != nil {
-							b.Fatalf("%s: %v", lib.name, err)
-						}
-					}
+					measure(b, func() error { return unwrap(&d) }, func(err error) bool { return err == nil })
 				})
 			}
 		})
