@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -40,15 +41,16 @@ func (e *Event) Created() time.Time { return time.Unix(e.CreatedAt, 0) }
 
 // ParseEvent parses body as an event without verifying it: call it only on bytes that
 // Verify accepted, or use Verifier.Unwrap. It returns an error wrapping ErrMalformedEvent
-// unless body is a JSON object with a non-empty string "id" and "type". The Event keeps
-// body as Raw without copying it. Unknown types parse and keep their data.
+// unless body is a JSON object with a non-empty string "id" and "type". Keys match
+// exactly, and a repeated key counts as its last occurrence. The Event keeps body as Raw
+// and its data as a slice of it, without copying. Unknown types parse and keep their data.
 func ParseEvent(body []byte) (*Event, error) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, fmt.Errorf("%w: the body is not a JSON object (it starts with %q); OpenAI sends {\"id\":\"evt_…\",\"type\":\"…\",…}", ErrMalformedEvent, truncate(string(trimmed), 16))
-	}
 	e := &Event{Raw: body}
-	if err := json.Unmarshal(body, e); err != nil {
+	if err := parseEnvelope(body, e); err != nil {
+		if errors.Is(err, errNotObject) {
+			trimmed := bytes.TrimLeft(body, " \t\r\n")
+			return nil, fmt.Errorf("%w: the body is not a JSON object (it starts with %q); OpenAI sends {\"id\":\"evt_…\",\"type\":\"…\",…}", ErrMalformedEvent, truncate(string(trimmed), 16))
+		}
 		return nil, fmt.Errorf("%w: %v", ErrMalformedEvent, err)
 	}
 	if e.ID == "" {
