@@ -14,12 +14,18 @@ type EventType string
 
 // Known reports whether t is one of the event types OpenAI documents today.
 func (t EventType) Known() bool {
-	return dataTypeOf(t) != nil
+	for _, known := range knownEventTypes() {
+		if t == known {
+			return true
+		}
+	}
+	return false
 }
 
 // KnownEventTypes returns every event type OpenAI documents today, in a fresh slice.
 func KnownEventTypes() []EventType {
-	return slices.Clone(knownEventTypes())
+	known := knownEventTypes()
+	return slices.Clone(known[:])
 }
 
 // Event is one verified webhook delivery. Data is kept as raw JSON: decode it with

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // The event envelope is parsed by a small scanner instead of encoding/json: it validates
@@ -84,19 +83,23 @@ func (e *Event) setField(key []byte, escaped bool, rawKey, value []byte) error {
 	case "id":
 		return decodeString(value, &e.ID, "id")
 	case "object":
+		if string(value) == `"event"` { // what OpenAI always sends: no allocation
+			e.Object = "event"
+			return nil
+		}
 		return decodeString(value, &e.Object, "object")
 	case "type":
+		if t, ok := knownTypeOf(value); ok {
+			e.Type = t
+			return nil
+		}
 		var t string
 		err := decodeString(value, &t, "type")
 		e.Type = EventType(t)
 		return err
 	case "created_at":
-		if string(value) == "null" {
-			e.CreatedAt = 0
-			return nil
-		}
-		n, err := strconv.ParseInt(string(value), 10, 64)
-		if err != nil {
+		n, ok := parseInt64(value)
+		if !ok {
 			return fmt.Errorf("\"created_at\" is %s, not a whole number of Unix seconds", truncate(string(value), 24))
 		}
 		e.CreatedAt = n
@@ -104,6 +107,54 @@ func (e *Event) setField(key []byte, escaped bool, rawKey, value []byte) error {
 		e.Data = json.RawMessage(value)
 	}
 	return nil
+}
+
+// knownTypeOf returns the constant for a quoted known type, so that the common case
+// allocates no string.
+func knownTypeOf(quoted []byte) (EventType, bool) {
+	if len(quoted) < 2 || quoted[0] != '"' {
+		return "", false
+	}
+	inner := quoted[1 : len(quoted)-1]
+	for _, t := range knownEventTypes() {
+		if string(t) == string(inner) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// parseInt64 accepts what encoding/json puts into an int64: null (as 0) or an integer
+// without fraction or exponent that fits.
+func parseInt64(value []byte) (int64, bool) {
+	if string(value) == "null" {
+		return 0, true
+	}
+	digits, negative := value, false
+	if len(digits) > 0 && digits[0] == '-' {
+		digits, negative = digits[1:], true
+	}
+	if len(digits) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (1<<63)/10 {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	switch {
+	case negative && n <= 1<<63:
+		return int64(-n), true
+	case !negative && n < 1<<63:
+		return int64(n), true
+	default:
+		return 0, false
+	}
 }
 
 // decodeString sets *dst from a JSON string value; null leaves "" as encoding/json does.

@@ -4,7 +4,6 @@
 package receive
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +56,7 @@ func New(v *core.Verifier, cfg Config) *Pipeline {
 		cfg.Logger = slog.Default()
 	}
 	p := &Pipeline{verifier: v, cfg: cfg}
-	p.buffers.New = func() any { return new(bytes.Buffer) }
+	p.buffers.New = func() any { b := make([]byte, 0, 4096); return &b }
 	return p
 }
 
@@ -74,23 +73,52 @@ func (p *Pipeline) Read(ctx context.Context, r io.Reader, contentLength int64, h
 	if contentLength > p.cfg.MaxBodyBytes {
 		return nil, p.reject(ctx, h, tooLarge(contentLength, p.cfg.MaxBodyBytes))
 	}
-	buf := p.buffers.Get().(*bytes.Buffer)
+	buf := p.buffers.Get().(*[]byte)
 	defer p.release(buf)
-	buf.Reset()
-	if r != nil {
-		n, err := buf.ReadFrom(io.LimitReader(r, p.cfg.MaxBodyBytes+1))
-		var maxBytes *http.MaxBytesError
-		switch {
-		case errors.Is(err, core.ErrBodyTooLarge):
-			// r enforces a limit of its own (echo's BodyLimit) and says which.
-			return nil, p.reject(ctx, h, err)
-		case errors.As(err, &maxBytes) || n > p.cfg.MaxBodyBytes:
-			return nil, p.reject(ctx, h, tooLarge(-1, p.cfg.MaxBodyBytes))
-		case err != nil:
-			return nil, p.reject(ctx, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, n, err))
+	body, err := readLimited((*buf)[:0], r, p.cfg.MaxBodyBytes)
+	*buf = body[:0]
+	var maxBytes *http.MaxBytesError
+	switch {
+	case err == nil:
+		return p.Verify(ctx, body, h)
+	case errors.Is(err, core.ErrBodyTooLarge):
+		// r enforces a limit of its own (echo's BodyLimit) and says which.
+		return nil, p.reject(ctx, h, err)
+	case errors.As(err, &maxBytes) || errors.Is(err, errOverLimit):
+		return nil, p.reject(ctx, h, tooLarge(-1, p.cfg.MaxBodyBytes))
+	default:
+		return nil, p.reject(ctx, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, len(body), err))
+	}
+}
+
+var errOverLimit = errors.New("over the limit")
+
+// readLimited appends r's bytes to b, failing with errOverLimit past limit bytes. Unlike
+// io.LimitReader with a bytes.Buffer, it allocates nothing when b has room.
+func readLimited(b []byte, r io.Reader, limit int64) ([]byte, error) {
+	if r == nil {
+		return b, nil
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		window := b[len(b):cap(b)]
+		if room := limit + 1 - int64(len(b)); int64(len(window)) > room {
+			window = window[:room]
+		}
+		n, err := r.Read(window)
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return b, errOverLimit
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
-	return p.Verify(ctx, buf.Bytes(), h)
 }
 
 // Verify verifies and parses body, which the caller keeps owning (fiber's BodyRaw): the
@@ -121,9 +149,9 @@ func tooLarge(size, limit int64) error {
 	return fmt.Errorf("%w: over the limit of %d bytes; raise it with WithMaxBodyBytes if your events are this large", core.ErrBodyTooLarge, limit)
 }
 
-func (p *Pipeline) release(buf *bytes.Buffer) {
+func (p *Pipeline) release(buf *[]byte) {
 	// A buffer grown by a rare large body is dropped rather than pinned in the pool.
-	if buf.Cap() <= 64<<10 {
+	if cap(*buf) <= 64<<10 {
 		p.buffers.Put(buf)
 	}
 }
