@@ -1,30 +1,37 @@
 // Command loadtest drives each adapter's Middleware, in front of a no-op handler, and a
 // bare server of the same framework whose handler only reads the body, with concurrent
 // keep-alive clients sending valid signed 400-byte deliveries over loopback. It prints
-// a markdown table: requests/s, p50 and p99 latency, the middleware's overhead against
-// the bare server, and the heap growth over the measured requests.
+// a markdown table: requests/s, p50 and p99 latency, the server's CPU time per request,
+// the middleware's overhead against the bare server, and the server's heap growth over
+// the measured requests.
 //
-// Client and servers run in this one process and share the machine's cores, so the
-// numbers are a comparison between servers, not a capacity figure.
+// Each server runs in a child process (this program with -serve), so that its CPU time
+// and heap are measured apart from the client's. Client and server still share the
+// machine's cores: the numbers compare servers; they are not a capacity figure.
 //
 //	go run ./cmd/loadtest -requests 100000 -concurrency 32
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/bench/internal/fixture"
@@ -47,12 +54,17 @@ var servers = []server{
 	{framework: "fiber", start: startFiber},
 }
 
+// tolerance covers the whole run: deliveries are signed once, at the start, so that
+// signing is not measured, and must stay valid until the end.
+const tolerance = time.Hour
+
 type result struct {
 	framework, kind string
 	requests        int
 	errors          int
 	elapsed         time.Duration
 	p50, p99        time.Duration
+	serverCPU       time.Duration // the server process's CPU time over the measured requests
 	heapBefore      uint64
 	heapAfter       uint64
 	timedOut        bool
@@ -60,6 +72,13 @@ type result struct {
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func (r result) cpuPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.serverCPU / time.Duration(r.requests)
+}
 
 func main() {
 	requests := flag.Int("requests", 100_000, "measured requests per server")
@@ -70,15 +89,15 @@ func main() {
 	pool := flag.Int("pool", 1024, "distinct pre-signed deliveries, sent round-robin")
 	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all: nethttp,gin,echo,fiber)")
 	rounds := flag.Int("rounds", 1, "measure every server this many times; report the median round")
+	serve := flag.String("serve", "", "internal: serve one framework/kind in this process (the child of a run)")
 	flag.Parse()
 
-	// Deliveries are signed once with the start time; the verifier's tolerance covers
-	// the whole run, so every request is valid and signing is not measured.
-	signedAt := time.Now()
-	v, err := core.NewVerifier(fixture.Secret, core.WithTolerance(time.Hour))
-	if err != nil {
-		fatal(err)
+	if *serve != "" {
+		serveChild(*serve)
+		return
 	}
+
+	signedAt := time.Now()
 	deliveries := make([]fixture.Delivery, *pool)
 	for i := range deliveries {
 		deliveries[i] = fixture.NewDelivery(fixture.EventBody(*size, i), fixture.WebhookID(i), signedAt, 1, true)
@@ -100,13 +119,9 @@ func main() {
 				slices.Reverse(kinds)
 			}
 			for _, kind := range kinds {
-				var verifier *core.Verifier
-				if kind == "middleware" {
-					verifier = v
-				}
-				r := run(s, kind, verifier, deliveries, *warmup, *requests, *concurrency, *maxDuration)
-				fmt.Fprintf(os.Stderr, "round %d: %-8s %-10s %7d req %6.0f req/s p50 %v p99 %v errors %d heap %+d B\n",
-					round+1, r.framework, r.kind, r.requests, r.rps(), r.p50, r.p99, r.errors, int64(r.heapAfter)-int64(r.heapBefore))
+				r := run(s.framework, kind, deliveries, *warmup, *requests, *concurrency, *maxDuration)
+				fmt.Fprintf(os.Stderr, "round %d: %-8s %-10s %7d req %6.0f req/s p50 %v p99 %v server CPU %v/req errors %d heap %+d B\n",
+					round+1, r.framework, r.kind, r.requests, r.rps(), r.p50, r.p99, r.cpuPerRequest(), r.errors, int64(r.heapAfter)-int64(r.heapBefore))
 				k := s.framework + "/" + kind
 				if round == 0 {
 					order = append(order, k)
@@ -145,14 +160,92 @@ func pick(rs []result) result {
 	return out
 }
 
-func run(s server, kind string, v *core.Verifier, deliveries []fixture.Delivery, warmup, requests, concurrency int, maxDuration time.Duration) result {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// stats is what a child server reports on its control address.
+type stats struct {
+	HeapAlloc  uint64        // live heap after two full collections
+	CPUBefore  time.Duration // process CPU time before those collections
+	CPUAfter   time.Duration // and after them
+	Goroutines int
+}
+
+// serveChild runs one server until its standard input closes. It prints the
+// application's and the control server's addresses on one line. The control server
+// answers GET /stats with the process's stats.
+func serveChild(spec string) {
+	framework, kind, _ := strings.Cut(spec, "/")
+	i := slices.IndexFunc(servers, func(s server) bool { return s.framework == framework })
+	if i < 0 {
+		fatal(fmt.Errorf("no framework %q", framework))
+	}
+	var v *core.Verifier
+	if kind == "middleware" {
+		var err error
+		if v, err = core.NewVerifier(fixture.Secret, core.WithTolerance(tolerance)); err != nil {
+			fatal(err)
+		}
+	}
+	app, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fatal(err)
 	}
-	stop := s.start(ln, v)
-	defer stop()
-	url := "http://" + ln.Addr().String() + "/webhook"
+	ctl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fatal(err)
+	}
+	stop := servers[i].start(app, v)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
+		var s stats
+		s.CPUBefore = cpuTime()
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		s.HeapAlloc, s.Goroutines, s.CPUAfter = m.HeapAlloc, runtime.NumGoroutine(), cpuTime()
+		_ = json.NewEncoder(w).Encode(s)
+	})
+	go func() { _ = http.Serve(ctl, mux) }()
+	fmt.Printf("%s %s\n", app.Addr(), ctl.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it, or exits
+	stop()
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func run(framework, kind string, deliveries []fixture.Delivery, warmup, requests, concurrency int, maxDuration time.Duration) result {
+	self, err := os.Executable()
+	if err != nil {
+		fatal(err)
+	}
+	cmd := exec.Command(self, "-serve", framework+"/"+kind)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fatal(err)
+	}
+	defer stopChild(cmd, stdin)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		fatal(fmt.Errorf("%s/%s: the server did not start: %w", framework, kind, err))
+	}
+	var appAddr, ctlAddr string
+	if _, err := fmt.Sscan(line, &appAddr, &ctlAddr); err != nil {
+		fatal(fmt.Errorf("%s/%s: %q: %w", framework, kind, line, err))
+	}
+	url := "http://" + appAddr + "/webhook"
 
 	transport := &http.Transport{
 		MaxIdleConns:        concurrency,
@@ -165,16 +258,18 @@ func run(s server, kind string, v *core.Verifier, deliveries []fixture.Delivery,
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 
-	r := result{framework: s.framework, kind: kind}
-	latencies := make([]time.Duration, requests) // before the first heap reading
+	r := result{framework: framework, kind: kind}
+	latencies := make([]time.Duration, requests)
 	drive(client, url, deliveries, warmup, concurrency, maxDuration, nil)
-	r.heapBefore = heapAlloc()
+	before := childStats(ctlAddr)
 
 	start := time.Now()
 	done, errs, timedOut := drive(client, url, deliveries, requests, concurrency, maxDuration, latencies)
 	r.elapsed = time.Since(start)
-	r.heapAfter = heapAlloc()
+	after := childStats(ctlAddr)
 	r.requests, r.errors, r.timedOut = done, errs, timedOut
+	r.heapBefore, r.heapAfter = before.HeapAlloc, after.HeapAlloc
+	r.serverCPU = after.CPUBefore - before.CPUAfter
 
 	latencies = latencies[:done]
 	slices.Sort(latencies)
@@ -183,6 +278,37 @@ func run(s server, kind string, v *core.Verifier, deliveries []fixture.Delivery,
 		r.p99 = latencies[min(done-1, done*99/100)]
 	}
 	return r
+}
+
+func childStats(ctlAddr string) stats {
+	resp, err := http.Get("http://" + ctlAddr + "/stats")
+	if err != nil {
+		fatal(err)
+	}
+	defer resp.Body.Close()
+	var s stats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		fatal(err)
+	}
+	return s
+}
+
+// stopChild closes the child's standard input, which makes it stop, and kills it if it
+// has not exited within five seconds.
+func stopChild(cmd *exec.Cmd, stdin io.Closer) {
+	_ = stdin.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			fmt.Fprintln(os.Stderr, "loadtest: server:", err)
+		}
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // drive sends count requests with concurrency workers, stopping early after
@@ -241,20 +367,12 @@ func drive(client *http.Client, url string, deliveries []fixture.Delivery, count
 	return int(completed.Load()), int(failed.Load()), ctx.Err() != nil
 }
 
-// heapAlloc returns the live heap after a full collection.
-func heapAlloc() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 func printTable(results []result, requests, concurrency, size, rounds int) {
-	fmt.Printf("%d measured requests per server (after warm-up), %d keep-alive clients, %d-byte valid signed deliveries, loopback; client and servers share GOMAXPROCS=%d; median of %d round(s).\n\n",
-		requests, concurrency, size, runtime.GOMAXPROCS(0), rounds)
-	fmt.Println("| framework | server | requests | req/s | p50 | p99 | overhead vs bare (time/request) | heap after warm-up | heap at end | growth |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("%d measured requests per server after warm-up; %d keep-alive clients; %d-byte valid signed deliveries; loopback; "+
+		"server in a child process, client and server sharing the machine's %d cores; median of %d round(s).\n\n",
+		requests, concurrency, size, runtime.NumCPU(), rounds)
+	fmt.Println("| framework | server | requests | req/s | p50 | p99 | server CPU / request | overhead: server CPU | overhead: req/s | server heap after warm-up | at end | growth |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	bare := map[string]result{}
 	for _, r := range results {
 		if r.kind == "bare" {
@@ -262,9 +380,11 @@ func printTable(results []result, requests, concurrency, size, rounds int) {
 		}
 	}
 	for _, r := range results {
-		overhead := ""
-		if b, ok := bare[r.framework]; ok && r.kind == "middleware" && r.rps() > 0 {
-			overhead = fmt.Sprintf("%+.1f%%", (b.rps()/r.rps()-1)*100)
+		cpuOverhead, rpsOverhead := "", ""
+		if b, ok := bare[r.framework]; ok && r.kind == "middleware" && r.rps() > 0 && b.cpuPerRequest() > 0 {
+			cpuOverhead = fmt.Sprintf("%+.0f%% (%+.1f µs)", (float64(r.cpuPerRequest())/float64(b.cpuPerRequest())-1)*100,
+				float64(r.cpuPerRequest()-b.cpuPerRequest())/float64(time.Microsecond))
+			rpsOverhead = fmt.Sprintf("%+.1f%%", (1-r.rps()/b.rps())*100)
 		}
 		note := ""
 		if r.timedOut {
@@ -273,10 +393,14 @@ func printTable(results []result, requests, concurrency, size, rounds int) {
 		if r.errors > 0 {
 			note += fmt.Sprintf(" (%d errors)", r.errors)
 		}
-		fmt.Printf("| %s | %s | %d%s | %.0f | %s | %s | %s | %s | %s | %s |\n",
-			r.framework, r.kind, r.requests, note, r.rps(), round(r.p50), round(r.p99), overhead,
+		fmt.Printf("| %s | %s | %d%s | %.0f | %s | %s | %.1f µs | %s | %s | %s | %s | %s |\n",
+			r.framework, r.kind, r.requests, note, r.rps(), round(r.p50), round(r.p99),
+			float64(r.cpuPerRequest())/float64(time.Microsecond), cpuOverhead, rpsOverhead,
 			mib(r.heapBefore), mib(r.heapAfter), growth(r.heapBefore, r.heapAfter))
 	}
+	fmt.Println()
+	fmt.Println("overhead: server CPU = the middleware server's CPU time per request over the bare server's, minus 1; " +
+		"overhead: req/s = the throughput lost, 1 - middleware req/s / bare req/s.")
 }
 
 func round(d time.Duration) string {
