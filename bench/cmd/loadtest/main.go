@@ -15,7 +15,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,7 +87,7 @@ func main() {
 	size := flag.Int("size", 400, "body size in bytes")
 	pool := flag.Int("pool", 1024, "distinct pre-signed deliveries, sent round-robin")
 	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all: nethttp,gin,echo,fiber)")
-	rounds := flag.Int("rounds", 1, "measure every server this many times; report the median round")
+	rounds := flag.Int("rounds", 1, "measure every server this many times; report the medians")
 	serve := flag.String("serve", "", "internal: serve one framework/kind in this process (the child of a run)")
 	flag.Parse()
 
@@ -105,8 +104,8 @@ func main() {
 
 	// Each round runs every selected server once; the order of bare and middleware
 	// alternates between rounds, so that a slow stretch of a shared machine does not
-	// always hit the same side. Per server, the round with the median requests/s is
-	// reported, with the largest heap growth of all rounds.
+	// always hit the same side. Per server, the median of each measure over the rounds
+	// is reported, with the largest heap growth of all rounds.
 	runs := map[string][]result{}
 	var order []string
 	for round := range *rounds {
@@ -142,12 +141,30 @@ func main() {
 	}
 }
 
-// pick returns the run with the median requests/s, carrying the largest heap growth and
-// the errors of all runs.
+// pick summarises the rounds of one server: the median of each measure (requests/s,
+// p50, p99, server CPU per request) taken separately, the largest heap growth, and the
+// errors of all rounds.
 func pick(rs []result) result {
-	sorted := slices.Clone(rs)
-	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.rps(), b.rps()) })
-	out := sorted[len(sorted)/2]
+	out := rs[0]
+	for _, r := range rs {
+		out.requests = min(out.requests, r.requests)
+	}
+	medianOf := func(f func(r result) float64) float64 {
+		xs := make([]float64, len(rs))
+		for i, r := range rs {
+			xs[i] = f(r)
+		}
+		slices.Sort(xs)
+		if len(xs)%2 == 1 {
+			return xs[len(xs)/2]
+		}
+		return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	rps := medianOf(func(r result) float64 { return r.rps() })
+	out.elapsed = time.Duration(float64(out.requests) / rps * float64(time.Second))
+	out.p50 = time.Duration(medianOf(func(r result) float64 { return float64(r.p50) }))
+	out.p99 = time.Duration(medianOf(func(r result) float64 { return float64(r.p99) }))
+	out.serverCPU = time.Duration(medianOf(func(r result) float64 { return float64(r.cpuPerRequest()) })) * time.Duration(out.requests)
 	out.errors = 0
 	for _, r := range rs {
 		out.errors += r.errors
@@ -369,7 +386,7 @@ func drive(client *http.Client, url string, deliveries []fixture.Delivery, count
 
 func printTable(results []result, requests, concurrency, size, rounds int) {
 	fmt.Printf("%d measured requests per server after warm-up; %d keep-alive clients; %d-byte valid signed deliveries; loopback; "+
-		"server in a child process, client and server sharing the machine's %d cores; median of %d round(s).\n\n",
+		"server in a child process, client and server sharing the machine's %d cores; medians of %d round(s).\n\n",
 		requests, concurrency, size, runtime.NumCPU(), rounds)
 	fmt.Println("| framework | server | requests | req/s | p50 | p99 | server CPU / request | overhead: server CPU | overhead: req/s | server heap after warm-up | at end | growth |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
