@@ -300,3 +300,27 @@ func TestInteropUnwrap(t *testing.T) {
 		t.Fatalf("data.id: ours %q, openai-go %q", data.ID, want)
 	}
 }
+
+// TestInteropTimestampAsSent: the signed content holds webhook-timestamp as sent. A
+// sender that writes the timestamp with a leading zero signs that text; this project and
+// openai-go sign and check the text as received and accept the delivery. svix and
+// standard-webhooks re-format the parsed integer before hashing, so they compute a
+// different MAC; their outcome is logged, not required, as it is their design.
+func TestInteropTimestampAsSent(t *testing.T) {
+	body := fixture.EventBody(400, 5)
+	now := time.Now()
+	id := fixture.WebhookID(5)
+	ts := "0" + strconv.FormatInt(now.Unix(), 10)
+	h := core.Headers{ID: id, Timestamp: ts, Signature: fixture.SignV1(fixture.Secret, id, ts, body)}
+	for _, name := range []string{"ours", "openai-go", "svix", "standard-webhooks"} {
+		err := interopVerifiers[name](t, fixture.Secret, body, h, now, false)
+		switch name {
+		case "ours", "openai-go":
+			if err != nil {
+				t.Errorf("%s rejected a timestamp signed as sent: %v", name, err)
+			}
+		default:
+			t.Logf("%s, timestamp %q signed as sent: error %v", name, ts, err)
+		}
+	}
+}

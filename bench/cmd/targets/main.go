@@ -106,6 +106,38 @@ func main() {
 	}
 	_, _, runs := med(key("ours", "400B", "valid", 1))
 	fmt.Printf("\nMedians of %d runs each.\n", runs)
+
+	// A compact side-by-side view: median time per verification, and the factor to ours.
+	libs := []string{"ours", "ours-http", "openai-go", "svix", "standard-webhooks", "bare-hmac"}
+	for _, sig := range []string{"valid", "invalid"} {
+		for _, n := range []int{1, 3} {
+			fmt.Printf("\nMedian wall-clock time per Verify, sig=%s, n=%d (factor: time / ours; allocs/op)\n\n", sig, n)
+			fmt.Println("| size | " + strings.Join(libs, " | ") + " |")
+			fmt.Println("|---|" + strings.Repeat("---:|", len(libs)))
+			for _, size := range []string{"400B", "4KiB", "64KiB", "1MiB"} {
+				ours, _, _ := med(key("ours", size, sig, n))
+				cells := []string{size}
+				for _, lib := range libs {
+					ns, allocs, _ := med(key(lib, size, sig, n))
+					cells = append(cells, fmt.Sprintf("%s (×%.2f; %.0f)", fmtNs(ns), ns/ours, allocs))
+				}
+				fmt.Println("| " + strings.Join(cells, " | ") + " |")
+			}
+		}
+	}
+	fmt.Println("\nMedian wall-clock time per Unwrap (verify, then parse), valid, n=1 (factor: time / ours; allocs/op)")
+	fmt.Println()
+	fmt.Println("| size | ours | ours-http | openai-go |")
+	fmt.Println("|---|---:|---:|---:|")
+	for _, size := range []string{"400B", "4KiB", "64KiB", "1MiB"} {
+		ours, _, _ := med("BenchmarkUnwrap/lib=ours/size=" + size)
+		cells := []string{size}
+		for _, lib := range []string{"ours", "ours-http", "openai-go"} {
+			ns, allocs, _ := med("BenchmarkUnwrap/lib=" + lib + "/size=" + size)
+			cells = append(cells, fmt.Sprintf("%s (×%.2f; %.0f)", fmtNs(ns), ns/ours, allocs))
+		}
+		fmt.Println("| " + strings.Join(cells, " | ") + " |")
+	}
 	if missed {
 		os.Exit(1)
 	}
