@@ -39,7 +39,12 @@ type replicas struct {
 func startReplicas(t *testing.T, lease time.Duration, handle core.HandlerFunc) *replicas {
 	t.Helper()
 	client := testredis.Start(t)
-	prefix := fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
+	return startReplicasWithStore(t, client, fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano()), lease, handle)
+}
+
+// startReplicasWithStore is startReplicas on a given Redis and key prefix.
+func startReplicasWithStore(t *testing.T, client *redis.Client, prefix string, lease time.Duration, handle core.HandlerFunc) *replicas {
+	t.Helper()
 	newStore := func() idempotency.Store {
 		c := redis.NewClient(client.Options())
 		t.Cleanup(func() { c.Close() })
@@ -70,22 +75,28 @@ func startReplicas(t *testing.T, lease time.Duration, handle core.HandlerFunc) *
 
 // deliver sends the delivery webhookID to replica i and returns the status and body.
 func (r *replicas) deliver(t *testing.T, i int, webhookID string) (int, string) {
+	status, body, err := r.send(i, webhookID)
+	if err != nil {
+		t.Error(err)
+	}
+	return status, body
+}
+
+func (r *replicas) send(i int, webhookID string) (int, string, error) {
 	body := fmt.Sprintf(`{"id":"evt_%s","object":"event","created_at":%d,"type":"batch.completed","data":{"id":"batch_%s"}}`,
 		webhookID, time.Now().Unix(), webhookID)
 	req, err := http.NewRequest(http.MethodPost, r.urls[i%2], strings.NewReader(body))
 	if err != nil {
-		t.Error(err)
-		return 0, ""
+		return 0, "", err
 	}
 	r.signer.Headers(webhookID, time.Now(), []byte(body)).Set(req.Header)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Error(err)
-		return 0, ""
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(answer)
+	answer, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(answer), err
 }
 
 type counter struct {
@@ -182,7 +193,7 @@ func TestFailedDeliveryIsRetriedOnTheOtherReplica(t *testing.T) {
 // its claim only for its lease: then the other replica processes the retry, and the
 // stale holder, when it wakes, cannot overwrite the new holder's result.
 func TestHungHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
-	const lease = 400 * time.Millisecond
+	const lease = 1200 * time.Millisecond
 	release := make(chan struct{})
 	var runs counter
 	r := startReplicas(t, lease, func(ctx context.Context, e *core.Event) error {
