@@ -273,7 +273,8 @@ func countEntries(header string) (int, error) {
 		}
 	}
 	if wellFormed == 0 {
-		return 0, fmt.Errorf("%w: %s is %q, which has no entry of the form v1,<base64 signature>", ErrInvalidSignatureHeader, HeaderSignature, truncate(header, 48))
+		// Show only the start: a mangled header may still carry a whole signature.
+		return 0, fmt.Errorf("%w: %s (%d bytes, starting %q) has no entry of the form v1,<base64 signature>", ErrInvalidSignatureHeader, HeaderSignature, len(header), truncate(header, 8))
 	}
 	return total, nil
 }

@@ -28,6 +28,9 @@ func TestSkipper(t *testing.T) {
 	t.Run("MiddlewareWithConfig", func(t *testing.T) {
 		testSkipper(t, echoadapter.MiddlewareWithConfig(v, echoadapter.Config{Skipper: internal}))
 	})
+	t.Run("MiddlewareWithConfig keeps a WithSkipper option", func(t *testing.T) {
+		testSkipper(t, echoadapter.MiddlewareWithConfig(v, echoadapter.Config{}, echoadapter.WithSkipper(internal)))
+	})
 }
 
 func testSkipper(t *testing.T, middleware echo.MiddlewareFunc) {

@@ -82,5 +82,5 @@ type Config struct {
 //		Skipper: func(c echo.Context) bool { return c.Path() != "/webhooks/openai" },
 //	}))
 func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) echo.MiddlewareFunc {
-	return Middleware(v, append(opts, WithSkipper(config.Skipper))...)
+	return Middleware(v, append([]Option{WithSkipper(config.Skipper)}, opts...)...)
 }

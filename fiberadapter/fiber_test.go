@@ -40,6 +40,9 @@ func TestNext(t *testing.T) {
 	t.Run("MiddlewareWithConfig", func(t *testing.T) {
 		testNext(t, fiberadapter.MiddlewareWithConfig(v, fiberadapter.Config{Next: internal}))
 	})
+	t.Run("MiddlewareWithConfig keeps a WithNext option", func(t *testing.T) {
+		testNext(t, fiberadapter.MiddlewareWithConfig(v, fiberadapter.Config{}, fiberadapter.WithNext(internal)))
+	})
 }
 
 func testNext(t *testing.T, middleware fiber.Handler) {

@@ -83,5 +83,5 @@ type Config struct {
 //		Next: func(c *fiber.Ctx) bool { return c.Path() != "/webhooks/openai" },
 //	}))
 func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) fiber.Handler {
-	return Middleware(v, append(opts, WithNext(config.Next))...)
+	return Middleware(v, append([]Option{WithNext(config.Next)}, opts...)...)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -215,5 +216,26 @@ func TestErrorHandlerCanDelegateToWriteError(t *testing.T) {
 	status, body := do(t, req)
 	if status != 400 || !strings.HasPrefix(body, `{"error":"invalid webhook timestamp`) || len(observed) != 1 || observed[0] != 400 {
 		t.Fatalf("got %d %s (observed %v), want the default 400 JSON answer after observing it", status, body, observed)
+	}
+}
+
+// math.MaxInt64 as "no limit" and a hand-built request without a body must not panic.
+func TestUnlimitedBodyAndNilBody(t *testing.T) {
+	h := nethttp.Middleware(newVerifier(t), nethttp.WithMaxBodyBytes(math.MaxInt64), nethttp.WithLogger(quiet))(
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+
+	req := signedRequest(t, "http://example.com/", batchEvent)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("MaxInt64 limit: status %d %s, want the next handler's 204", w.Code, w.Body)
+	}
+
+	req = signedRequest(t, "http://example.com/", batchEvent)
+	req.Body = nil
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "no matching webhook signature") {
+		t.Fatalf("nil body: %d %s, want 400 (the empty body does not match the signature)", w.Code, w.Body)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -46,6 +47,8 @@ func New(v *core.Verifier, cfg Config) *Pipeline {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	// math.MaxInt64 means "no limit" to many; one byte less keeps limit+1 from overflowing.
+	cfg.MaxBodyBytes = min(cfg.MaxBodyBytes, math.MaxInt64-1)
 	if cfg.Lease <= 0 {
 		cfg.Lease = idempotency.DefaultLease
 	}

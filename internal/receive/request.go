@@ -15,6 +15,9 @@ import (
 // ContentLength replay e.Raw, so the next handler reads the same bytes again. For the
 // adapters of frameworks built on net/http (gin, echo).
 func (p *Pipeline) ReadRequest(r *http.Request, body io.Reader) (*core.Event, *http.Request, error) {
+	if body == nil {
+		body = http.NoBody
+	}
 	e, err := p.Read(r.Context(), body, r.ContentLength, core.HeadersFrom(r.Header))
 	if err != nil {
 		return nil, r, err
