@@ -2,19 +2,39 @@ package nethttp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
-	"os"
+	"net/http/httptest"
+	"strings"
+	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
+// exampleSecret stands in for the endpoint's signing secret; in a program, use
+// core.NewVerifierFromEnv(), which reads OPENAI_WEBHOOK_SECRET.
+const exampleSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// deliver sends a delivery of body signed with exampleSecret to h and prints the answer.
+func deliver(h http.Handler, body string) {
+	signer, err := core.NewSigner(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/openai", strings.NewReader(body))
+	signer.Headers("wh_example", time.Now(), []byte(body)).Set(req.Header)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+}
+
 // Wrap any http.Handler: only verified deliveries reach it, with the event in the
 // request's context and the raw body still readable.
 func ExampleMiddleware() {
-	verifier, err := core.NewVerifier(os.Getenv("OPENAI_WEBHOOK_SECRET"))
+	verifier, err := core.NewVerifier(exampleSecret)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -22,24 +42,31 @@ func ExampleMiddleware() {
 		event, _ := nethttp.EventFrom(r)
 		switch event.Type {
 		case core.BatchCompleted:
-			fmt.Println("batch done:", string(event.Data))
-		case core.ResponseCompleted:
-			fmt.Println("response ready:", string(event.Data))
+			data, _ := core.DecodeData[core.BatchData](event)
+			fmt.Println("batch done:", data.ID)
+		default:
+			fmt.Println("not handled:", event.Type) // acknowledge types you do not handle
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	http.Handle("POST /webhooks/openai", nethttp.Middleware(verifier)(webhook))
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/openai", nethttp.Middleware(verifier)(webhook))
+
+	deliver(mux, `{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}`)
+	// Output:
+	// batch done: batch_1
+	// 200
 }
 
 // A complete endpoint: dispatch by type with a core.Mux; returning an error answers 500
 // so that OpenAI retries.
 func ExampleHandler() {
-	verifier, err := core.NewVerifier(os.Getenv("OPENAI_WEBHOOK_SECRET"))
+	verifier, err := core.NewVerifier(exampleSecret)
 	if err != nil {
 		log.Fatal(err)
 	}
-	mux := core.NewMux()
-	mux.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
+	events := core.NewMux()
+	events.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
 		data, err := core.DecodeData[core.BatchData](e)
 		if err != nil {
 			return err
@@ -47,5 +74,15 @@ func ExampleHandler() {
 		fmt.Println("fetch results of", data.ID)
 		return nil
 	})
-	http.Handle("POST /webhooks/openai", nethttp.Handler(verifier, mux))
+	events.OnFunc(core.BatchFailed, func(ctx context.Context, e *core.Event) error {
+		return errors.New("could not record the failure")
+	})
+	endpoint := nethttp.Handler(verifier, events, nethttp.WithLogger(quiet))
+
+	deliver(endpoint, `{"id":"evt_2","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_2"}}`)
+	deliver(endpoint, `{"id":"evt_3","object":"event","created_at":1750861210,"type":"batch.failed","data":{"id":"batch_3"}}`)
+	// Output:
+	// fetch results of batch_2
+	// 200 {"received":true}
+	// 500 {"error":"handler failed for batch.failed: could not record the failure"}
 }
