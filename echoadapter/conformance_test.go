@@ -19,7 +19,7 @@ func TestConformance(t *testing.T) {
 			e.POST(conformance.Path, func(c echo.Context) error {
 				ev, ok := echoadapter.EventFrom(c)
 				body, _ := io.ReadAll(c.Request().Body)
-				a := next(ev, ok, c.Request().Context(), body)
+				a := next(c.Request().Context(), ev, ok, body)
 				if a.Fail {
 					return errors.New("next failed")
 				}

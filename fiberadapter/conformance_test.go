@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) {
 			app := newApp()
 			app.Post(conformance.Path, fiberadapter.Middleware(v, options(o)...), func(c *fiber.Ctx) error {
 				e, ok := fiberadapter.EventFrom(c)
-				a := next(e, ok, c.UserContext(), c.Body())
+				a := next(c.UserContext(), e, ok, c.Body())
 				if a.Fail {
 					return errors.New("next failed")
 				}

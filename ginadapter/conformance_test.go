@@ -21,7 +21,7 @@ func TestConformance(t *testing.T) {
 			r.POST(conformance.Path, ginadapter.Middleware(v, options(o)...), func(c *gin.Context) {
 				e, ok := ginadapter.EventFrom(c)
 				body, _ := io.ReadAll(c.Request.Body)
-				a := next(e, ok, c.Request.Context(), body)
+				a := next(c.Request.Context(), e, ok, body)
 				if a.Fail {
 					_ = c.AbortWithError(500, errors.New("next failed"))
 					return

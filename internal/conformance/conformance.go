@@ -51,10 +51,10 @@ func AdapterOptions[O any](o Options,
 }
 
 // Next is the application handler behind an adapter's Middleware. A driver calls it with
-// what its framework offers the handler: the result of the adapter's EventFrom, the
-// request's context.Context (fiber: c.UserContext()), and the whole body as the handler
+// what its framework offers the handler: the request's context.Context (fiber:
+// c.UserContext()), the result of the adapter's EventFrom, and the whole body as the handler
 // reads it (fiber: c.Body()). It returns what the handler answers.
-type Next func(e *core.Event, ok bool, ctx context.Context, body []byte) Answer
+type Next func(ctx context.Context, e *core.Event, ok bool, body []byte) Answer
 
 // Answer is what the handler behind Middleware answers: Status with the body NextBody,
 // or, when Fail is set, a failure the framework's own way, which it answers 500: a

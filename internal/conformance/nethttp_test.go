@@ -19,7 +19,7 @@ func TestNetHTTP(t *testing.T) {
 			return serve(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				e, ok := nethttp.EventFrom(r)
 				body, _ := io.ReadAll(r.Body)
-				a := next(e, ok, r.Context(), body)
+				a := next(r.Context(), e, ok, body)
 				if a.Fail {
 					http.Error(w, "next failed", http.StatusInternalServerError)
 					return

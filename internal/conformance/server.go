@@ -58,7 +58,7 @@ func (r *recorder) record(s seen) Answer {
 	return r.answer(n)
 }
 
-func (r *recorder) next(e *core.Event, ok bool, ctx context.Context, body []byte) Answer {
+func (r *recorder) next(ctx context.Context, e *core.Event, ok bool, body []byte) Answer {
 	ctxEvent, ctxOK := core.FromContext(ctx)
 	return r.record(seen{event: e, ok: ok, ctxEvent: ctxEvent, ctxOK: ctxOK, body: bytes.Clone(body)})
 }

@@ -68,7 +68,7 @@ func Run(t *testing.T, newStore NewStoreFunc) {
 // claimCtx is a context with a fresh claim slot, as the receive pipeline makes per delivery.
 func claimCtx() context.Context { return idempotency.WithClaim(context.Background()) }
 
-func begin(t *testing.T, s idempotency.Store, ctx context.Context, key string, lease time.Duration, want idempotency.State) {
+func begin(t *testing.T, ctx context.Context, s idempotency.Store, key string, lease time.Duration, want idempotency.State) {
 	t.Helper()
 	got, err := s.Begin(ctx, key, lease)
 	if err != nil {
@@ -79,14 +79,14 @@ func begin(t *testing.T, s idempotency.Store, ctx context.Context, key string, l
 	}
 }
 
-func finish(t *testing.T, s idempotency.Store, ctx context.Context, key string, keep time.Duration) {
+func finish(t *testing.T, ctx context.Context, s idempotency.Store, key string, keep time.Duration) {
 	t.Helper()
 	if err := s.Finish(ctx, key, keep); err != nil {
 		t.Fatalf("Finish(%q): unexpected error: %v", key, err)
 	}
 }
 
-func abandon(t *testing.T, s idempotency.Store, ctx context.Context, key string) {
+func abandon(t *testing.T, ctx context.Context, s idempotency.Store, key string) {
 	t.Helper()
 	if err := s.Abandon(ctx, key); err != nil {
 		t.Fatalf("Abandon(%q): unexpected error: %v", key, err)
@@ -102,20 +102,20 @@ func wantNotHeld(t *testing.T, op string, err error) {
 
 func testClaim(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	ctx := claimCtx()
-	begin(t, s, ctx, "wh_claim", LongLease, idempotency.Claimed)
+	begin(t, ctx, s, "wh_claim", LongLease, idempotency.Claimed)
 	if idempotency.ClaimToken(ctx) == "" {
 		t.Fatal("Begin answered Claimed but recorded no claim token in the context (call idempotency.SetClaimToken)")
 	}
-	finish(t, s, ctx, "wh_claim", LongKeep)
+	finish(t, ctx, s, "wh_claim", LongKeep)
 }
 
 func testDuplicate(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	ctx := claimCtx()
-	begin(t, s, ctx, "wh_dup", LongLease, idempotency.Claimed)
-	finish(t, s, ctx, "wh_dup", LongKeep)
+	begin(t, ctx, s, "wh_dup", LongLease, idempotency.Claimed)
+	finish(t, ctx, s, "wh_dup", LongKeep)
 	for i := 0; i < 3; i++ {
 		retry := claimCtx()
-		begin(t, s, retry, "wh_dup", LongLease, idempotency.Done)
+		begin(t, retry, s, "wh_dup", LongLease, idempotency.Done)
 		if tok := idempotency.ClaimToken(retry); tok != "" {
 			t.Fatalf("Begin answered Done but recorded claim token %q", tok)
 		}
@@ -124,23 +124,23 @@ func testDuplicate(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 
 func testInFlight(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	first := claimCtx()
-	begin(t, s, first, "wh_busy", LongLease, idempotency.Claimed)
+	begin(t, first, s, "wh_busy", LongLease, idempotency.Claimed)
 	second := claimCtx()
-	begin(t, s, second, "wh_busy", LongLease, idempotency.InFlight)
+	begin(t, second, s, "wh_busy", LongLease, idempotency.InFlight)
 	if tok := idempotency.ClaimToken(second); tok != "" {
 		t.Fatalf("Begin answered InFlight but recorded claim token %q", tok)
 	}
 	// The holder is not disturbed by the second attempt.
-	finish(t, s, first, "wh_busy", LongKeep)
-	begin(t, s, claimCtx(), "wh_busy", LongLease, idempotency.Done)
+	finish(t, first, s, "wh_busy", LongKeep)
+	begin(t, claimCtx(), s, "wh_busy", LongLease, idempotency.Done)
 }
 
 func testFinishTwice(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	ctx := claimCtx()
-	begin(t, s, ctx, "wh_twice", LongLease, idempotency.Claimed)
-	finish(t, s, ctx, "wh_twice", LongKeep)
+	begin(t, ctx, s, "wh_twice", LongLease, idempotency.Claimed)
+	finish(t, ctx, s, "wh_twice", LongKeep)
 	wantNotHeld(t, "second Finish", s.Finish(ctx, "wh_twice", LongKeep))
-	begin(t, s, claimCtx(), "wh_twice", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_twice", LongLease, idempotency.Done)
 }
 
 func testFinishWithoutClaim(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
@@ -148,143 +148,143 @@ func testFinishWithoutClaim(t *testing.T, s idempotency.Store, _ func(time.Durat
 	wantNotHeld(t, "Abandon of a key never claimed", s.Abandon(claimCtx(), "wh_none"))
 	wantNotHeld(t, "Finish of a key never claimed, no slot", s.Finish(context.Background(), "wh_none", LongKeep))
 	// None of that may leave a trace.
-	begin(t, s, claimCtx(), "wh_none", LongLease, idempotency.Claimed)
+	begin(t, claimCtx(), s, "wh_none", LongLease, idempotency.Claimed)
 }
 
 func testAbandonThenReclaim(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	first := claimCtx()
-	begin(t, s, first, "wh_retry", LongLease, idempotency.Claimed)
-	abandon(t, s, first, "wh_retry")
+	begin(t, first, s, "wh_retry", LongLease, idempotency.Claimed)
+	abandon(t, first, s, "wh_retry")
 	wantNotHeld(t, "Abandon after Abandon", s.Abandon(first, "wh_retry"))
 	wantNotHeld(t, "Finish after Abandon", s.Finish(first, "wh_retry", LongKeep))
 
 	second := claimCtx()
-	begin(t, s, second, "wh_retry", LongLease, idempotency.Claimed)
+	begin(t, second, s, "wh_retry", LongLease, idempotency.Claimed)
 	if idempotency.ClaimToken(first) == idempotency.ClaimToken(second) {
 		t.Fatal("two successive claims got the same token; tokens must be unique per claim")
 	}
-	finish(t, s, second, "wh_retry", LongKeep)
-	begin(t, s, claimCtx(), "wh_retry", LongLease, idempotency.Done)
+	finish(t, second, s, "wh_retry", LongKeep)
+	begin(t, claimCtx(), s, "wh_retry", LongLease, idempotency.Done)
 }
 
 func testAbandonDone(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	ctx := claimCtx()
-	begin(t, s, ctx, "wh_kept", LongLease, idempotency.Claimed)
-	finish(t, s, ctx, "wh_kept", LongKeep)
+	begin(t, ctx, s, "wh_kept", LongLease, idempotency.Claimed)
+	finish(t, ctx, s, "wh_kept", LongKeep)
 	wantNotHeld(t, "Abandon of a finished key", s.Abandon(ctx, "wh_kept"))
 	wantNotHeld(t, "Abandon of a finished key, no slot", s.Abandon(context.Background(), "wh_kept"))
-	begin(t, s, claimCtx(), "wh_kept", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_kept", LongLease, idempotency.Done)
 }
 
 func testLeaseExpiry(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	dead := claimCtx()
-	begin(t, s, dead, "wh_dead", ShortLease, idempotency.Claimed)
-	begin(t, s, claimCtx(), "wh_dead", LongLease, idempotency.InFlight)
+	begin(t, dead, s, "wh_dead", ShortLease, idempotency.Claimed)
+	begin(t, claimCtx(), s, "wh_dead", LongLease, idempotency.InFlight)
 	advance(pastShort)
 	next := claimCtx()
-	begin(t, s, next, "wh_dead", LongLease, idempotency.Claimed)
-	finish(t, s, next, "wh_dead", LongKeep)
-	begin(t, s, claimCtx(), "wh_dead", LongLease, idempotency.Done)
+	begin(t, next, s, "wh_dead", LongLease, idempotency.Claimed)
+	finish(t, next, s, "wh_dead", LongKeep)
+	begin(t, claimCtx(), s, "wh_dead", LongLease, idempotency.Done)
 }
 
 func testExpiredCannotFinish(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	slow := claimCtx()
-	begin(t, s, slow, "wh_slow", ShortLease, idempotency.Claimed)
+	begin(t, slow, s, "wh_slow", ShortLease, idempotency.Claimed)
 	advance(pastShort)
 	wantNotHeld(t, "Finish after the lease expired", s.Finish(slow, "wh_slow", LongKeep))
 	wantNotHeld(t, "Abandon after the lease expired", s.Abandon(slow, "wh_slow"))
 	// The late Finish must not have marked the delivery done: the retry runs.
-	begin(t, s, claimCtx(), "wh_slow", LongLease, idempotency.Claimed)
+	begin(t, claimCtx(), s, "wh_slow", LongLease, idempotency.Claimed)
 }
 
 func testStaleFinish(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	stale := claimCtx()
-	begin(t, s, stale, "wh_stale_f", ShortLease, idempotency.Claimed)
+	begin(t, stale, s, "wh_stale_f", ShortLease, idempotency.Claimed)
 	advance(pastShort)
 	next := claimCtx()
-	begin(t, s, next, "wh_stale_f", LongLease, idempotency.Claimed)
+	begin(t, next, s, "wh_stale_f", LongLease, idempotency.Claimed)
 
 	wantNotHeld(t, "stale holder's Finish", s.Finish(stale, "wh_stale_f", LongKeep))
 	// The next holder's claim is untouched: still in flight, not done.
-	begin(t, s, claimCtx(), "wh_stale_f", LongLease, idempotency.InFlight)
-	finish(t, s, next, "wh_stale_f", LongKeep)
-	begin(t, s, claimCtx(), "wh_stale_f", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_stale_f", LongLease, idempotency.InFlight)
+	finish(t, next, s, "wh_stale_f", LongKeep)
+	begin(t, claimCtx(), s, "wh_stale_f", LongLease, idempotency.Done)
 }
 
 func testStaleAbandon(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	stale := claimCtx()
-	begin(t, s, stale, "wh_stale_a", ShortLease, idempotency.Claimed)
+	begin(t, stale, s, "wh_stale_a", ShortLease, idempotency.Claimed)
 	advance(pastShort)
 	next := claimCtx()
-	begin(t, s, next, "wh_stale_a", LongLease, idempotency.Claimed)
+	begin(t, next, s, "wh_stale_a", LongLease, idempotency.Claimed)
 
 	wantNotHeld(t, "stale holder's Abandon", s.Abandon(stale, "wh_stale_a"))
 	// The next holder's claim was not released.
-	begin(t, s, claimCtx(), "wh_stale_a", LongLease, idempotency.InFlight)
-	abandon(t, s, next, "wh_stale_a")
-	begin(t, s, claimCtx(), "wh_stale_a", LongLease, idempotency.Claimed)
+	begin(t, claimCtx(), s, "wh_stale_a", LongLease, idempotency.InFlight)
+	abandon(t, next, s, "wh_stale_a")
+	begin(t, claimCtx(), s, "wh_stale_a", LongLease, idempotency.Claimed)
 }
 
 // testNoSlot covers the documented fallback: with no claim slot in the context, Finish
 // and Abandon act on the key alone.
 func testNoSlot(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	ctx := context.Background()
-	begin(t, s, ctx, "wh_noslot_f", LongLease, idempotency.Claimed)
-	finish(t, s, ctx, "wh_noslot_f", LongKeep)
-	begin(t, s, ctx, "wh_noslot_f", LongLease, idempotency.Done)
+	begin(t, ctx, s, "wh_noslot_f", LongLease, idempotency.Claimed)
+	finish(t, ctx, s, "wh_noslot_f", LongKeep)
+	begin(t, ctx, s, "wh_noslot_f", LongLease, idempotency.Done)
 
-	begin(t, s, ctx, "wh_noslot_a", LongLease, idempotency.Claimed)
-	abandon(t, s, ctx, "wh_noslot_a")
-	begin(t, s, ctx, "wh_noslot_a", LongLease, idempotency.Claimed)
+	begin(t, ctx, s, "wh_noslot_a", LongLease, idempotency.Claimed)
+	abandon(t, ctx, s, "wh_noslot_a")
+	begin(t, ctx, s, "wh_noslot_a", LongLease, idempotency.Claimed)
 }
 
 // testEmptySlot: a context whose slot holds no token never claimed the key, so it must
 // not finish or release the claim of the context that did.
 func testEmptySlot(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	holder := claimCtx()
-	begin(t, s, holder, "wh_other", LongLease, idempotency.Claimed)
+	begin(t, holder, s, "wh_other", LongLease, idempotency.Claimed)
 	loser := claimCtx()
-	begin(t, s, loser, "wh_other", LongLease, idempotency.InFlight)
+	begin(t, loser, s, "wh_other", LongLease, idempotency.InFlight)
 	wantNotHeld(t, "Finish by a context that got InFlight", s.Finish(loser, "wh_other", LongKeep))
 	wantNotHeld(t, "Abandon by a context that got InFlight", s.Abandon(loser, "wh_other"))
-	begin(t, s, claimCtx(), "wh_other", LongLease, idempotency.InFlight)
-	finish(t, s, holder, "wh_other", LongKeep)
+	begin(t, claimCtx(), s, "wh_other", LongLease, idempotency.InFlight)
+	finish(t, holder, s, "wh_other", LongKeep)
 }
 
 func testIndependentKeys(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	a, b := claimCtx(), claimCtx()
-	begin(t, s, a, "wh_a", LongLease, idempotency.Claimed)
-	begin(t, s, b, "wh_b", LongLease, idempotency.Claimed)
-	finish(t, s, a, "wh_a", LongKeep)
-	begin(t, s, claimCtx(), "wh_b", LongLease, idempotency.InFlight)
-	abandon(t, s, b, "wh_b")
-	begin(t, s, claimCtx(), "wh_a", LongLease, idempotency.Done)
-	begin(t, s, claimCtx(), "wh_b", LongLease, idempotency.Claimed)
+	begin(t, a, s, "wh_a", LongLease, idempotency.Claimed)
+	begin(t, b, s, "wh_b", LongLease, idempotency.Claimed)
+	finish(t, a, s, "wh_a", LongKeep)
+	begin(t, claimCtx(), s, "wh_b", LongLease, idempotency.InFlight)
+	abandon(t, b, s, "wh_b")
+	begin(t, claimCtx(), s, "wh_a", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_b", LongLease, idempotency.Claimed)
 }
 
 func testKeepExpiry(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	ctx := claimCtx()
-	begin(t, s, ctx, "wh_old", LongLease, idempotency.Claimed)
-	finish(t, s, ctx, "wh_old", ShortLease)
-	begin(t, s, claimCtx(), "wh_old", LongLease, idempotency.Done)
+	begin(t, ctx, s, "wh_old", LongLease, idempotency.Claimed)
+	finish(t, ctx, s, "wh_old", ShortLease)
+	begin(t, claimCtx(), s, "wh_old", LongLease, idempotency.Done)
 	advance(pastShort)
-	begin(t, s, claimCtx(), "wh_old", LongLease, idempotency.Claimed)
+	begin(t, claimCtx(), s, "wh_old", LongLease, idempotency.Claimed)
 }
 
 // testDefaults: zero and negative durations mean DefaultLease and DefaultKeep, so
 // nothing expires at once.
 func testDefaults(t *testing.T, s idempotency.Store, advance func(time.Duration)) {
 	zero, neg := claimCtx(), claimCtx()
-	begin(t, s, zero, "wh_zero", 0, idempotency.Claimed)
-	begin(t, s, neg, "wh_neg", -time.Second, idempotency.Claimed)
+	begin(t, zero, s, "wh_zero", 0, idempotency.Claimed)
+	begin(t, neg, s, "wh_neg", -time.Second, idempotency.Claimed)
 	advance(pastShort)
-	begin(t, s, claimCtx(), "wh_zero", LongLease, idempotency.InFlight)
-	begin(t, s, claimCtx(), "wh_neg", LongLease, idempotency.InFlight)
-	finish(t, s, zero, "wh_zero", 0)
-	finish(t, s, neg, "wh_neg", -time.Second)
+	begin(t, claimCtx(), s, "wh_zero", LongLease, idempotency.InFlight)
+	begin(t, claimCtx(), s, "wh_neg", LongLease, idempotency.InFlight)
+	finish(t, zero, s, "wh_zero", 0)
+	finish(t, neg, s, "wh_neg", -time.Second)
 	advance(pastShort)
-	begin(t, s, claimCtx(), "wh_zero", LongLease, idempotency.Done)
-	begin(t, s, claimCtx(), "wh_neg", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_zero", LongLease, idempotency.Done)
+	begin(t, claimCtx(), s, "wh_neg", LongLease, idempotency.Done)
 }
 
 func testEmptyKey(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
@@ -331,7 +331,7 @@ func testRaceOneKey(t *testing.T, s idempotency.Store, _ func(time.Duration)) {
 	if count[idempotency.Claimed] != 1 || count[idempotency.InFlight] != n-1 {
 		t.Fatalf("%d racing Begin calls answered %v; want exactly 1 claimed and %d in-flight", n, count, n-1)
 	}
-	finish(t, s, win, "wh_race", LongKeep)
+	finish(t, win, s, "wh_race", LongKeep)
 
 	// And once done, concurrent retries all see Done.
 	var done sync.WaitGroup
