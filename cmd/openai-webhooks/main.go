@@ -248,6 +248,16 @@ func (c *cli) secretFrom(flagValue string) (secret, source string, ok bool) {
 	return "", "", false
 }
 
+// signerFrom returns a signer for the secret of --secret or OPENAI_WEBHOOK_SECRET, or a
+// usage error when neither is set.
+func (c *cli) signerFrom(flagValue string) (*core.Signer, error) {
+	secret, _, ok := c.secretFrom(flagValue)
+	if !ok {
+		return nil, usageErrorf("no secret: give --secret whsec_… or set %s (make one with 'openai-webhooks secret')", core.EnvSecret)
+	}
+	return core.NewSigner(secret)
+}
+
 // readBody reads a body from path, or from standard input when path is "" or "-".
 func (c *cli) readBody(path string) ([]byte, error) {
 	if path == "" || path == "-" {

@@ -56,11 +56,7 @@ func runSend(c *cli, args []string) error {
 	if strings.TrimSpace(*typ) == "" {
 		return usageErrorf("--type is empty; see 'openai-webhooks events' for the types")
 	}
-	secret, _, ok := c.secretFrom(*secretFlag)
-	if !ok {
-		return usageErrorf("no secret: give --secret whsec_… or set %s (make one with 'openai-webhooks secret')", core.EnvSecret)
-	}
-	signer, err := core.NewSigner(secret)
+	signer, err := c.signerFrom(*secretFlag)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ func runSign(c *cli, args []string) error {
 	if flagWasSet(fs, "curl") && strings.TrimSpace(*curlURL) == "" {
 		return usageErrorf("--curl needs the receiver's URL")
 	}
-	secret, _, ok := c.secretFrom(*secretFlag)
-	if !ok {
-		return usageErrorf("no secret: give --secret whsec_… or set %s (make one with 'openai-webhooks secret')", core.EnvSecret)
-	}
-	signer, err := core.NewSigner(secret)
+	signer, err := c.signerFrom(*secretFlag)
 	if err != nil {
 		return err
 	}
