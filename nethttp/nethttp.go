@@ -27,7 +27,7 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 				return
 			}
 			outcome, err := p.Dispatch(r.Context(), e, func(context.Context) int {
-				sw := &statusWriter{ResponseWriter: w}
+				sw := &receive.StatusWriter{ResponseWriter: w}
 				next.ServeHTTP(sw, r)
 				return sw.Status()
 			})
@@ -82,35 +82,3 @@ func send(cfg config, w http.ResponseWriter, r *http.Request, reply receive.Repl
 	}
 	writeJSON(w, reply.Status, reply.Body)
 }
-
-// statusWriter records the status the next handler answers, for the idempotency store.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Status returns the status written, or 200 when the handler wrote nothing (net/http's
-// own default).
-func (w *statusWriter) Status() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

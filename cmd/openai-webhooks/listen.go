@@ -21,6 +21,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -144,34 +145,13 @@ func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handl
 		}
 		handled := new(bool)
 		r = r.WithContext(context.WithValue(r.Context(), handledKey{}, handled))
-		sw := &statusRecorder{ResponseWriter: w}
+		sw := &receive.StatusWriter{ResponseWriter: w}
 		endpoint.ServeHTTP(sw, r)
-		if !*handled && sw.status == http.StatusOK {
+		if !*handled && sw.Status() == http.StatusOK {
 			p.duplicate(r)
 		}
 	})
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // deliveryPrinter prints what the receiver saw, one delivery at a time.
 type deliveryPrinter struct {

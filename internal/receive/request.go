@@ -74,3 +74,38 @@ func newReplay(raw []byte) *replay {
 
 // Close does nothing: the bytes belong to the event.
 func (*replay) Close() error { return nil }
+
+// StatusWriter records the status a handler answers (the idempotency store needs it),
+// passing everything through to the ResponseWriter it wraps.
+type StatusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader records the first final (2xx or later) status and passes it on.
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write records an implicit 200 when no status was written, and passes b on.
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Status returns the status written, or 200 when the handler wrote nothing (net/http's
+// own default).
+func (w *StatusWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
