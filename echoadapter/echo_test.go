@@ -113,3 +113,15 @@ func TestErrorHandlerReturnsHTTPError(t *testing.T) {
 		t.Fatalf("got %d %s", w.Code, w.Body)
 	}
 }
+
+// A hand-built request without a body is refused like an empty one, without a panic.
+func TestNilBody(t *testing.T) {
+	_, v, s := conformance.Keys(t)
+	e := newEcho()
+	e.POST("/", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, echoadapter.Middleware(v))
+	req := conformance.SignedRequest(t, s, "/", conformance.PaddedEvent(400))
+	req.Body = nil
+	if w := conformance.Record(e, req); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "no matching webhook signature") {
+		t.Fatalf("got %d %s, want 400: the empty body does not match the signature", w.Code, w.Body)
+	}
+}

@@ -87,10 +87,7 @@ func EventFrom(c echo.Context) (*core.Event, bool) {
 // the body restored.
 func receiveEvent(p *receive.Pipeline, c echo.Context) (*core.Event, error) {
 	r := c.Request()
-	if r.Body == nil { // a hand-built request; servers always set one
-		r.Body = http.NoBody
-	}
-	e, r, err := p.ReadRequest(r, echoLimit{r.Body})
+	e, r, err := p.ReadRequest(r, echoLimit{receive.Body(r)})
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func EventFrom(c *gin.Context) (*core.Event, bool) {
 // receiveEvent reads and verifies the delivery, aborting with the refusal itself. On
 // success the event is stored in c and the body restored.
 func receiveEvent(p *receive.Pipeline, cfg config, c *gin.Context) (*core.Event, bool) {
-	e, r, err := p.ReadRequest(c.Request, c.Request.Body)
+	e, r, err := p.ReadRequest(c.Request, receive.Body(c.Request))
 	if err != nil {
 		send(c, cfg, receive.Refuse(err))
 		return nil, false

@@ -64,10 +64,7 @@ func EventFrom(r *http.Request) (*core.Event, bool) {
 // receiveEvent reads and verifies the delivery, answering the refusal itself. On success
 // it returns the request carrying the event, with its body restored.
 func receiveEvent(p *receive.Pipeline, cfg config, w http.ResponseWriter, r *http.Request) (*core.Event, *http.Request, bool) {
-	if r.Body == nil { // a hand-built request; servers always set one
-		r.Body = http.NoBody
-	}
-	e, r, err := p.ReadRequest(r, http.MaxBytesReader(w, r.Body, p.MaxBodyBytes()))
+	e, r, err := p.ReadRequest(r, http.MaxBytesReader(w, receive.Body(r), p.MaxBodyBytes()))
 	if err != nil {
 		send(cfg, w, r, receive.Refuse(err))
 		return nil, r, false

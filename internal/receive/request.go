@@ -15,9 +15,6 @@ import (
 // ContentLength replay e.Raw, so the next handler reads the same bytes again. For the
 // adapters of frameworks built on net/http (gin, echo).
 func (p *Pipeline) ReadRequest(r *http.Request, body io.Reader) (*core.Event, *http.Request, error) {
-	if body == nil {
-		body = http.NoBody
-	}
 	e, err := p.Read(r.Context(), body, r.ContentLength, core.HeadersFrom(r.Header))
 	if err != nil {
 		return nil, r, err
@@ -27,6 +24,15 @@ func (p *Pipeline) ReadRequest(r *http.Request, body io.Reader) (*core.Event, *h
 	r.GetBody = func() (io.ReadCloser, error) { return newReplay(e.Raw), nil }
 	r.ContentLength = int64(len(e.Raw))
 	return e, r, nil
+}
+
+// Body returns r.Body, or http.NoBody for a hand-built request without one (servers
+// always set one), so adapters can wrap it in a limiting reader safely.
+func Body(r *http.Request) io.ReadCloser {
+	if r.Body == nil {
+		return http.NoBody
+	}
+	return r.Body
 }
 
 // Refuse is the reply to a delivery refused with err: Status(err), answered through the
