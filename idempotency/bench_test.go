@@ -1,13 +1,12 @@
 package idempotency_test
 
 import (
-	"context"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
 )
 
 // benchKeys is a ring of distinct delivery ids, longer than the store's default
@@ -21,61 +20,20 @@ var benchKeys = func() []string {
 	return keys
 }()
 
+// benchKey picks the i-th key of the ring.
+func benchKey(i uint64) string { return benchKeys[i&uint64(len(benchKeys)-1)] }
+
 // BenchmarkMemoryStoreBeginFinish is one delivery as the pipeline handles it: a claim
 // slot, Begin, Finish.
 func BenchmarkMemoryStoreBeginFinish(b *testing.B) {
-	s := idempotency.NewMemoryStore()
-	bg := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		key := benchKeys[i&(len(benchKeys)-1)]
-		i++
-		ctx := idempotency.WithClaim(bg)
-		if st, err := s.Begin(ctx, key, time.Minute); err != nil || st != idempotency.Claimed {
-			b.Fatalf("Begin = %v, %v", st, err)
-		}
-		if err := s.Finish(ctx, key, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchBeginFinish(b, idempotency.NewMemoryStore(), benchKey, time.Hour)
 }
 
 func BenchmarkMemoryStoreBeginFinishParallel(b *testing.B) {
-	s := idempotency.NewMemoryStore()
-	bg := context.Background()
-	var next atomic.Uint64
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			key := benchKeys[next.Add(1)&(uint64(len(benchKeys))-1)]
-			ctx := idempotency.WithClaim(bg)
-			if st, err := s.Begin(ctx, key, time.Minute); err != nil || st != idempotency.Claimed {
-				b.Errorf("Begin = %v, %v", st, err)
-				return
-			}
-			if err := s.Finish(ctx, key, time.Hour); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	storetest.BenchBeginFinishParallel(b, idempotency.NewMemoryStore(), benchKey, time.Hour)
 }
 
 // BenchmarkMemoryStoreDuplicate is a retry of a delivery already done.
 func BenchmarkMemoryStoreDuplicate(b *testing.B) {
-	s := idempotency.NewMemoryStore()
-	ctx := idempotency.WithClaim(context.Background())
-	if _, err := s.Begin(ctx, "wh_dup", time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Finish(ctx, "wh_dup", time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if st, err := s.Begin(ctx, "wh_dup", time.Minute); err != nil || st != idempotency.Done {
-			b.Fatalf("Begin = %v, %v", st, err)
-		}
-	}
+	storetest.BenchDuplicate(b, idempotency.NewMemoryStore(), "wh_dup", time.Hour)
 }

@@ -1,0 +1,70 @@
+package storetest
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/webhookkit/openai-webhooks/idempotency"
+)
+
+// Benchmarks every store runs the same way; key(i) names the i-th delivery and keep is
+// how long finished ones are remembered.
+
+// BenchBeginFinish times one delivery as the pipeline handles it: a claim slot, Begin,
+// Finish.
+func BenchBeginFinish(b *testing.B, s idempotency.Store, key func(i uint64) string, keep time.Duration) {
+	bg := context.Background()
+	b.ReportAllocs()
+	var i uint64
+	for b.Loop() {
+		k := key(i)
+		i++
+		ctx := idempotency.WithClaim(bg)
+		if st, err := s.Begin(ctx, k, time.Minute); err != nil || st != idempotency.Claimed {
+			b.Fatalf("Begin = %v, %v", st, err)
+		}
+		if err := s.Finish(ctx, k, keep); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchBeginFinishParallel is BenchBeginFinish from b.RunParallel's goroutines.
+func BenchBeginFinishParallel(b *testing.B, s idempotency.Store, key func(i uint64) string, keep time.Duration) {
+	bg := context.Background()
+	var next atomic.Uint64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := key(next.Add(1))
+			ctx := idempotency.WithClaim(bg)
+			if st, err := s.Begin(ctx, k, time.Minute); err != nil || st != idempotency.Claimed {
+				b.Errorf("Begin = %v, %v", st, err)
+				return
+			}
+			if err := s.Finish(ctx, k, keep); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchDuplicate times a retry of a delivery already done: Begin answers Done.
+func BenchDuplicate(b *testing.B, s idempotency.Store, key string, keep time.Duration) {
+	ctx := idempotency.WithClaim(context.Background())
+	if _, err := s.Begin(ctx, key, time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Finish(ctx, key, keep); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if st, err := s.Begin(ctx, key, time.Minute); err != nil || st != idempotency.Done {
+			b.Fatalf("Begin = %v, %v", st, err)
+		}
+	}
+}
