@@ -12,9 +12,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -38,27 +38,7 @@ func signedRequest(t *testing.T, url, body string) *http.Request {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Headers(core.NewWebhookID(), time.Now(), []byte(body)).Set(req.Header)
-	req.Header.Set("Content-Type", "application/json")
-	return req
-}
-
-func do(t *testing.T, req *http.Request) (int, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	return conformance.SignedRequest(t, s, url, []byte(body))
 }
 
 const batchEvent = `{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}`
@@ -86,7 +66,7 @@ func TestMiddlewareRestoresBodyForNextHandler(t *testing.T) {
 	srv := httptest.NewServer(nethttp.Middleware(newVerifier(t), nethttp.WithLogger(quiet))(next))
 	defer srv.Close()
 
-	status, _ := do(t, signedRequest(t, srv.URL, batchEvent))
+	status, _ := conformance.Do(t, signedRequest(t, srv.URL, batchEvent))
 	if status != http.StatusNoContent {
 		t.Fatalf("status %d, want the next handler's 204", status)
 	}
@@ -109,7 +89,7 @@ func TestMiddlewareRejectsWithoutCallingNext(t *testing.T) {
 
 	req := signedRequest(t, srv.URL, batchEvent)
 	req.Header.Set(core.HeaderSignature, "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-	status, body := do(t, req)
+	status, body := conformance.Do(t, req)
 	if status != http.StatusBadRequest || called {
 		t.Fatalf("status %d (next called: %v), want 400 without next", status, called)
 	}
@@ -128,10 +108,10 @@ func TestStreamedBodyOverLimitIs413(t *testing.T) {
 	req := signedRequest(t, srv.URL, body)
 	req.Body = io.NopCloser(io.MultiReader(strings.NewReader(body))) // hides the length: chunked
 	req.ContentLength = -1
-	if status, resp := do(t, req); status != http.StatusRequestEntityTooLarge || !strings.Contains(resp, "too large") {
+	if status, resp := conformance.Do(t, req); status != http.StatusRequestEntityTooLarge || !strings.Contains(resp, "too large") {
 		t.Fatalf("chunked: status %d %s, want 413", status, resp)
 	}
-	if status, _ := do(t, signedRequest(t, srv.URL, body)); status != http.StatusRequestEntityTooLarge {
+	if status, _ := conformance.Do(t, signedRequest(t, srv.URL, body)); status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("with Content-Length: status %d, want 413", status)
 	}
 }
@@ -143,11 +123,11 @@ func TestHandlerAnswersAndPropagatesHandlerErrors(t *testing.T) {
 	srv := httptest.NewServer(nethttp.Handler(newVerifier(t), mux, nethttp.WithLogger(quiet)))
 	defer srv.Close()
 
-	if status, body := do(t, signedRequest(t, srv.URL, batchEvent)); status != 200 || body != `{"received":true}` {
+	if status, body := conformance.Do(t, signedRequest(t, srv.URL, batchEvent)); status != 200 || body != `{"received":true}` {
 		t.Fatalf("got %d %s, want 200 {\"received\":true}", status, body)
 	}
 	failing := strings.Replace(batchEvent, "batch.completed", "batch.failed", 1)
-	if status, body := do(t, signedRequest(t, srv.URL, failing)); status != 500 || !strings.Contains(body, "database down") {
+	if status, body := conformance.Do(t, signedRequest(t, srv.URL, failing)); status != 500 || !strings.Contains(body, "database down") {
 		t.Fatalf("got %d %s, want 500 naming the handler's error", status, body)
 	}
 }
@@ -164,7 +144,7 @@ func TestErrorHandlerReceivesStatusAndSentinel(t *testing.T) {
 
 	req := signedRequest(t, srv.URL, batchEvent)
 	req.Header.Del(core.HeaderTimestamp)
-	status, body := do(t, req)
+	status, body := conformance.Do(t, req)
 	if status != 400 || strings.TrimSpace(body) != "custom" || gotStatus != 400 || !errors.Is(gotErr, core.ErrMissingHeader) {
 		t.Fatalf("got %d %q, handler saw %d %v; want the custom 400 with ErrMissingHeader", status, body, gotStatus, gotErr)
 	}
@@ -180,7 +160,7 @@ func TestLogsNeverContainSecretOrSignature(t *testing.T) {
 	req.Body = io.NopCloser(strings.NewReader(batchEvent + " "))
 	req.ContentLength++
 	signature := req.Header.Get(core.HeaderSignature)
-	if status, _ := do(t, req); status != 400 {
+	if status, _ := conformance.Do(t, req); status != 400 {
 		t.Fatalf("status %d, want 400 for a tampered body", status)
 	}
 	out := logs.String()
@@ -213,7 +193,7 @@ func TestErrorHandlerCanDelegateToWriteError(t *testing.T) {
 
 	req := signedRequest(t, srv.URL, batchEvent)
 	req.Header.Set(core.HeaderTimestamp, "soon")
-	status, body := do(t, req)
+	status, body := conformance.Do(t, req)
 	if status != 400 || !strings.HasPrefix(body, `{"error":"invalid webhook timestamp`) || len(observed) != 1 || observed[0] != 400 {
 		t.Fatalf("got %d %s (observed %v), want the default 400 JSON answer after observing it", status, body, observed)
 	}
