@@ -2,23 +2,16 @@ package bench
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-	"github.com/gofiber/fiber/v2"
-	"github.com/labstack/echo/v4"
 	"github.com/valyala/fasthttp"
 
 	"github.com/webhookkit/openai-webhooks/bench/internal/fixture"
+	"github.com/webhookkit/openai-webhooks/bench/internal/servers"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/echoadapter"
-	"github.com/webhookkit/openai-webhooks/fiberadapter"
-	"github.com/webhookkit/openai-webhooks/ginadapter"
-	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
 // middlewareCase is one framework, served in-process without a network: the adapter's
@@ -104,10 +97,10 @@ type rewindBody struct{ bytes.Reader }
 
 func (*rewindBody) Close() error { return nil }
 
-// newRequest returns a POST /webhook request and a function that arms it with a
+// newRequest returns a POST servers.Path request and a function that arms it with a
 // delivery's body and headers before each use.
 func newRequest() (*http.Request, func(d *fixture.Delivery)) {
-	req := httptest.NewRequest(http.MethodPost, "/webhook", nil)
+	req := httptest.NewRequest(http.MethodPost, servers.Path, nil)
 	body := &rewindBody{}
 	return req, func(d *fixture.Delivery) {
 		body.Reset(d.Body)
@@ -117,20 +110,8 @@ func newRequest() (*http.Request, func(d *fixture.Delivery)) {
 	}
 }
 
-// readBody is the bare handlers' work: read the body, answer 200.
-func readBody(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
-	w.WriteHeader(http.StatusOK)
-}
-
 func newNetHTTPCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
-	var h http.Handler = http.HandlerFunc(readBody)
-	if v != nil {
-		h = nethttp.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(http.StatusOK)
-		}))
-	}
-	return serveRecorded(h)
+	return serveRecorded(servers.NetHTTP(v))
 }
 
 // serveRecorded serves d through h with a fresh httptest.ResponseRecorder, the same
@@ -146,52 +127,24 @@ func serveRecorded(h http.Handler) func(d *fixture.Delivery) int {
 }
 
 func newGinCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
-	gin.SetMode(gin.ReleaseMode)
-	engine := gin.New()
-	if v != nil {
-		engine.POST("/webhook", ginadapter.Middleware(v), func(c *gin.Context) { c.Status(http.StatusOK) })
-	} else {
-		engine.POST("/webhook", func(c *gin.Context) {
-			_, _ = io.Copy(io.Discard, c.Request.Body)
-			c.Status(http.StatusOK)
-		})
-	}
-	return serveRecorded(engine)
+	return serveRecorded(servers.Gin(v))
 }
 
 func newEchoCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
-	e := echo.New()
-	if v != nil {
-		e.POST("/webhook", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, echoadapter.Middleware(v))
-	} else {
-		e.POST("/webhook", func(c echo.Context) error {
-			_, _ = io.Copy(io.Discard, c.Request().Body)
-			return c.NoContent(http.StatusOK)
-		})
-	}
-	return serveRecorded(e)
+	return serveRecorded(servers.Echo(v))
 }
 
 // newFiberCase calls the app's fasthttp handler directly with one reused RequestCtx, as
 // fasthttp's server does for the requests of one connection.
 func newFiberCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	if v != nil {
-		app.Post("/webhook", fiberadapter.Middleware(v), func(c *fiber.Ctx) error { return c.SendStatus(http.StatusOK) })
-	} else {
-		app.Post("/webhook", func(c *fiber.Ctx) error {
-			_ = c.BodyRaw()
-			return c.SendStatus(http.StatusOK)
-		})
-	}
-	handler := app.Handler()
+	handler := servers.Fiber(v).Handler()
 	ctx := &fasthttp.RequestCtx{}
 	ctx.Init(&fasthttp.Request{}, nil, nil)
 	return func(d *fixture.Delivery) int {
 		ctx.Request.Reset()
 		ctx.Response.Reset()
 		ctx.Request.Header.SetMethod(http.MethodPost)
-		ctx.Request.SetRequestURI("/webhook")
+		ctx.Request.SetRequestURI(servers.Path)
 		ctx.Request.Header.SetContentType("application/json")
 		ctx.Request.Header.Set(core.HeaderID, d.Core.ID)
 		ctx.Request.Header.Set(core.HeaderTimestamp, d.Core.Timestamp)

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/bench/internal/fixture"
+	"github.com/webhookkit/openai-webhooks/bench/internal/servers"
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
@@ -45,8 +46,8 @@ type server struct {
 	start func(ln net.Listener, v *core.Verifier) (stop func())
 }
 
-// servers are run in this order; each framework's file holds its start function.
-var servers = []server{
+// frameworks are run in this order; nethttp.go holds their start functions.
+var frameworks = []server{
 	{framework: "nethttp", start: startNetHTTP},
 	{framework: "gin", start: startGin},
 	{framework: "echo", start: startEcho},
@@ -109,7 +110,7 @@ func main() {
 	runs := map[string][]result{}
 	var order []string
 	for round := range *rounds {
-		for _, s := range servers {
+		for _, s := range frameworks {
 			if *only != "" && !slices.Contains(strings.Split(*only, ","), s.framework) {
 				continue
 			}
@@ -190,7 +191,7 @@ type stats struct {
 // answers GET /stats with the process's stats.
 func serveChild(spec string) {
 	framework, kind, _ := strings.Cut(spec, "/")
-	i := slices.IndexFunc(servers, func(s server) bool { return s.framework == framework })
+	i := slices.IndexFunc(frameworks, func(s server) bool { return s.framework == framework })
 	if i < 0 {
 		fatal(fmt.Errorf("no framework %q", framework))
 	}
@@ -209,7 +210,7 @@ func serveChild(spec string) {
 	if err != nil {
 		fatal(err)
 	}
-	stop := servers[i].start(app, v)
+	stop := frameworks[i].start(app, v)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
 		var s stats
@@ -262,7 +263,7 @@ func run(framework, kind string, deliveries []fixture.Delivery, warmup, requests
 	if _, err := fmt.Sscan(line, &appAddr, &ctlAddr); err != nil {
 		fatal(fmt.Errorf("%s/%s: %q: %w", framework, kind, line, err))
 	}
-	url := "http://" + appAddr + "/webhook"
+	url := "http://" + appAddr + servers.Path
 
 	transport := &http.Transport{
 		MaxIdleConns:        concurrency,

@@ -1,25 +1,25 @@
 package main
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/webhookkit/openai-webhooks/bench/internal/servers"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
-func startNetHTTP(ln net.Listener, v *core.Verifier) func() {
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	})
-	if v != nil {
-		noop := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-		h = nethttp.Middleware(v)(noop)
-	}
-	return serveHTTP(ln, h)
+func startNetHTTP(ln net.Listener, v *core.Verifier) func() { return serveHTTP(ln, servers.NetHTTP(v)) }
+
+func startGin(ln net.Listener, v *core.Verifier) func() { return serveHTTP(ln, servers.Gin(v)) }
+
+func startEcho(ln net.Listener, v *core.Verifier) func() { return serveHTTP(ln, servers.Echo(v)) }
+
+// startFiber serves with fiber's own fasthttp server, as fiber apps run.
+func startFiber(ln net.Listener, v *core.Verifier) func() {
+	app := servers.Fiber(v)
+	go func() { _ = app.Listener(ln) }()
+	return func() { _ = app.Shutdown() }
 }
 
 // serveHTTP serves h on ln with net/http's server, as gin and echo apps run in
