@@ -46,7 +46,7 @@ type server struct {
 	start func(ln net.Listener, v *core.Verifier) (stop func())
 }
 
-// frameworks are run in this order; nethttp.go holds their start functions.
+// frameworks are run in this order; start.go holds their start functions.
 var frameworks = []server{
 	{framework: "nethttp", start: startNetHTTP},
 	{framework: "gin", start: startGin},
