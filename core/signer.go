@@ -50,18 +50,14 @@ func (s *Signer) Sign(id string, ts time.Time, body []byte) string {
 }
 
 func (s *Signer) sign(id, timestamp string, body []byte) string {
+	h := Headers{ID: id, Timestamp: timestamp}
 	if s.privateKey != nil {
-		msg := make([]byte, 0, len(id)+len(timestamp)+len(body)+2)
-		msg = append(append(append(append(append(msg, id...), '.'), timestamp...), '.'), body...)
+		msg := appendSignedContent(make([]byte, 0, len(id)+len(timestamp)+len(body)+2), h, body)
 		return "v1a," + base64.StdEncoding.EncodeToString(ed25519.Sign(s.privateKey, msg))
 	}
-	mac := hmac.New(sha256.New, s.hmacKey)
-	mac.Write([]byte(id))
-	mac.Write([]byte{'.'})
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	st := &macState{mac: hmac.New(sha256.New, s.hmacKey)}
+	st.writeContent(h, body)
+	return "v1," + base64.StdEncoding.EncodeToString(st.mac.Sum(nil))
 }
 
 // Headers returns the three headers of a delivery of body, signed, with id and ts.

@@ -318,16 +318,21 @@ func newMACState(key []byte) any {
 	return &macState{mac: hmac.New(sha256.New, key)}
 }
 
+// appendSignedContent appends what is signed, "<id>.<timestamp>.<body>", to dst: ed25519
+// needs it in one piece.
+func appendSignedContent(dst []byte, h Headers, body []byte) []byte {
+	dst = append(dst, h.ID...)
+	dst = append(dst, '.')
+	dst = append(dst, h.Timestamp...)
+	dst = append(dst, '.')
+	return append(dst, body...)
+}
+
 // writeContent writes "<id>.<timestamp>.<body>" to the reset hash. A short id and
 // timestamp are joined first, so that the hash sees two writes rather than five.
 func (st *macState) writeContent(h Headers, body []byte) {
 	if n := len(h.ID) + len(h.Timestamp) + 2; n <= len(st.prefix) {
-		p := st.prefix[:0]
-		p = append(p, h.ID...)
-		p = append(p, '.')
-		p = append(p, h.Timestamp...)
-		p = append(p, '.')
-		st.mac.Write(p)
+		st.mac.Write(appendSignedContent(st.prefix[:0], h, nil))
 	} else {
 		st.prefix[0] = '.'
 		st.mac.Write(stringBytes(h.ID))
@@ -369,11 +374,7 @@ func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
 func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 	bufp := v.messages.Get().(*[]byte)
 	defer v.messages.Put(bufp)
-	msg := append((*bufp)[:0], h.ID...)
-	msg = append(msg, '.')
-	msg = append(msg, h.Timestamp...)
-	msg = append(msg, '.')
-	msg = append(msg, body...)
+	msg := appendSignedContent((*bufp)[:0], h, body)
 	if cap(msg) <= 1<<20 {
 		*bufp = msg
 	}
