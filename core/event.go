@@ -40,6 +40,10 @@ type Event struct {
 	WebhookID string    `json:"-"` // from the webhook-id header: the idempotency key
 	Timestamp time.Time `json:"-"` // from the webhook-timestamp header
 	Raw       []byte    `json:"-"` // the exact verified bytes, owned by the Event
+	// Headers are the three headers as received (white space around them trimmed): a
+	// queued delivery is verified again from Raw and these, with
+	// Verifier.VerifyIgnoringTimestamp.
+	Headers Headers `json:"-"`
 }
 
 // Created returns CreatedAt as a time.

@@ -26,6 +26,16 @@ type Headers struct {
 	Signature string // webhook-signature: space-separated "v1,<base64>" entries
 }
 
+// Trim returns h with space and tab removed from both ends of each value: the optional
+// white space HTTP allows around a header value, which net/http removes and some
+// frameworks keep. Verify, VerifyIgnoringTimestamp and Unwrap apply it, so every adapter
+// reads a header the same way. It allocates nothing.
+func (h Headers) Trim() Headers {
+	return Headers{ID: trimOWS(h.ID), Timestamp: trimOWS(h.Timestamp), Signature: trimOWS(h.Signature)}
+}
+
+func trimOWS(s string) string { return strings.Trim(s, " \t") }
+
 // HeadersFrom reads the three headers from h, whatever their letter case: under the
 // canonical keys net/http uses, or under keys in any other case, as in a map literal or
 // a header map converted from another framework. Of several values, the first is used.

@@ -56,11 +56,17 @@ type verifierConfig struct {
 }
 
 // WithTolerance sets how far webhook-timestamp may be from the clock in either direction
-// (default DefaultTolerance). A negative tolerance is refused.
+// (default DefaultTolerance). It must be at least one second: timestamps are whole
+// seconds, so a smaller tolerance would refuse nearly every genuine delivery. A zero or
+// negative tolerance is refused with ErrInvalidOption.
+//
+// To check a recorded delivery long after it was sent, do not widen the tolerance: set
+// the clock to when it arrived with WithClock, or check the signature alone with
+// VerifyIgnoringTimestamp.
 func WithTolerance(d time.Duration) Option {
 	return func(c *verifierConfig) error {
-		if d < 0 {
-			return fmt.Errorf("%w: tolerance %v is negative; use a duration such as 5*time.Minute", ErrInvalidOption, d)
+		if d < time.Second {
+			return fmt.Errorf("%w: tolerance %v is under one second and would refuse nearly every delivery; use a duration such as 5*time.Minute (DefaultTolerance), or WithClock to check a recorded delivery", ErrInvalidOption, d)
 		}
 		c.tolerance = d
 		return nil
@@ -159,11 +165,39 @@ func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
 //     other versions, and entries that are not valid padded base64 in canonical form,
 //     are skipped.
 //
-// A valid v1 delivery is verified without heap allocation.
+// Space and tab around each header value are ignored, as net/http ignores them (see
+// Headers.Trim). A valid v1 delivery is verified without heap allocation.
 func (v *Verifier) Verify(body []byte, h Headers) error {
+	h = h.Trim()
 	if err := v.checkHeaders(h); err != nil {
 		return err
 	}
+	if err := v.checkTimestamp(h); err != nil {
+		return err
+	}
+	return v.checkSignature(body, h)
+}
+
+// VerifyIgnoringTimestamp checks the signature of body and h as Verify does, but not the
+// timestamp's age: it is for a worker that verifies again, minutes or days later, a
+// delivery a receiver already verified in full and queued (asynqjobs, riverjobs).
+//
+// A receiver must not use it: without the age check, a delivery recorded once can be
+// replayed forever. Errors are those of Verify, less ErrTimestampTooOld and
+// ErrTimestampTooNew.
+func (v *Verifier) VerifyIgnoringTimestamp(body []byte, h Headers) error {
+	h = h.Trim()
+	if err := v.checkHeaders(h); err != nil {
+		return err
+	}
+	if _, ok := parseTimestamp(h.Timestamp); !ok {
+		return invalidTimestamp(h.Timestamp)
+	}
+	return v.checkSignature(body, h)
+}
+
+// checkSignature runs steps 5 and 6 of Verify.
+func (v *Verifier) checkSignature(body []byte, h Headers) error {
 	entries, err := countEntries(h.Signature)
 	if err != nil {
 		return err
@@ -174,28 +208,48 @@ func (v *Verifier) Verify(body []byte, h Headers) error {
 	if len(v.publicKeys) > 0 && v.matchEd25519(body, h) {
 		return nil
 	}
+	if len(body) == 0 {
+		return fmt.Errorf("%w: the body is empty (0 bytes): did a middleware before this one read it? The signature covers the raw body, which must reach the verifier unread", ErrNoMatchingSignature)
+	}
 	return fmt.Errorf("%w: none of the %d signature(s) in %s matches the body under the configured secret(s); check that the secret is the one of this endpoint and that the body is the raw bytes as received", ErrNoMatchingSignature, entries, HeaderSignature)
 }
 
 // Unwrap verifies the delivery and then parses it: a body that fails verification is
-// never parsed. The returned Event owns a copy of body in Raw and carries the webhook-id
-// and timestamp. Errors are those of Verify and ParseEvent.
+// never parsed. The returned Event owns a copy of body in Raw and carries the webhook-id,
+// the timestamp and the three headers (trimmed as Verify reads them). Errors are those of
+// Verify and ParseEvent.
 func (v *Verifier) Unwrap(body []byte, h Headers) (*Event, error) {
 	if err := v.Verify(body, h); err != nil {
 		return nil, err
 	}
+	return newEvent(body, h.Trim())
+}
+
+// UnwrapIgnoringTimestamp is Unwrap with VerifyIgnoringTimestamp: for workers that
+// rebuild a queued delivery. A receiver must not use it.
+func (v *Verifier) UnwrapIgnoringTimestamp(body []byte, h Headers) (*Event, error) {
+	if err := v.VerifyIgnoringTimestamp(body, h); err != nil {
+		return nil, err
+	}
+	return newEvent(body, h.Trim())
+}
+
+// newEvent parses a copy of a verified body and records its headers.
+func newEvent(body []byte, h Headers) (*Event, error) {
 	raw := make([]byte, len(body))
 	copy(raw, body)
 	e, err := ParseEvent(raw)
 	if err != nil {
 		return nil, err
 	}
-	ts, _ := parseTimestamp(h.Timestamp) // verified above
+	ts, _ := parseTimestamp(h.Timestamp) // verified by the caller
 	e.WebhookID = h.ID
 	e.Timestamp = time.Unix(ts, 0)
+	e.Headers = h
 	return e, nil
 }
 
+// checkHeaders runs steps 1 and 2 of Verify.
 func (v *Verifier) checkHeaders(h Headers) error {
 	switch {
 	case h.ID == "":
@@ -207,9 +261,18 @@ func (v *Verifier) checkHeaders(h Headers) error {
 	case len(h.Signature) > MaxSignatureHeaderBytes:
 		return fmt.Errorf("%w: %s is %d bytes, over the limit of %d", ErrInvalidSignatureHeader, HeaderSignature, len(h.Signature), MaxSignatureHeaderBytes)
 	}
+	return nil
+}
+
+func invalidTimestamp(ts string) error {
+	return fmt.Errorf("%w: %s is %q, not a whole number of Unix seconds", ErrInvalidTimestamp, HeaderTimestamp, truncate(ts, 32))
+}
+
+// checkTimestamp runs steps 3 and 4 of Verify.
+func (v *Verifier) checkTimestamp(h Headers) error {
 	ts, ok := parseTimestamp(h.Timestamp)
 	if !ok {
-		return fmt.Errorf("%w: %s is %q, not a whole number of Unix seconds", ErrInvalidTimestamp, HeaderTimestamp, truncate(h.Timestamp, 32))
+		return invalidTimestamp(h.Timestamp)
 	}
 	now := v.now()
 	// A timestamp centuries away (milliseconds sent as seconds) would overflow a

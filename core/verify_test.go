@@ -51,8 +51,13 @@ func TestVerifyErrors(t *testing.T) {
 		// Timestamp text.
 		{"timestamp with plus sign", body, with(func(h *core.Headers) { h.Timestamp = "+" + ts; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp with minus sign", body, with(func(h *core.Headers) { h.Timestamp = "-" + ts; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
-		{"timestamp with leading space", body, with(func(h *core.Headers) { h.Timestamp = " " + ts; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
-		{"timestamp with trailing space", body, with(func(h *core.Headers) { h.Timestamp = ts + " "; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
+		// Space and tab around a value are HTTP's optional white space, not part of it:
+		// the value is signed and checked without them, in every adapter alike.
+		{"timestamp with leading space", body, with(func(h *core.Headers) { h.Signature = sigOf(h.ID, h.Timestamp, body); h.Timestamp = " " + ts }), nil},
+		{"timestamp with trailing tab", body, with(func(h *core.Headers) { h.Signature = sigOf(h.ID, h.Timestamp, body); h.Timestamp = ts + "\t" }), nil},
+		{"id and signature wrapped in tabs", body, with(func(h *core.Headers) { h.ID = "\t" + h.ID + " "; h.Signature = "\t" + h.Signature + "\t" }), nil},
+		{"timestamp signed with its space", body, with(func(h *core.Headers) { h.Timestamp = " " + ts; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrNoMatchingSignature},
+		{"timestamp with inner space", body, with(func(h *core.Headers) { h.Timestamp = ts[:3] + " " + ts[3:]; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp with letters", body, with(func(h *core.Headers) { h.Timestamp = "17508612l0"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp in hex", body, with(func(h *core.Headers) { h.Timestamp = "0x685c059a"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp with fraction", body, with(func(h *core.Headers) { h.Timestamp = ts + ".5"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
@@ -76,8 +81,8 @@ func TestVerifyErrors(t *testing.T) {
 		{"comma only", body, with(func(h *core.Headers) { h.Signature = "," }), core.ErrInvalidSignatureHeader},
 		{"no version", body, with(func(h *core.Headers) { h.Signature = strings.TrimPrefix(goodSig, "v1") }), core.ErrInvalidSignatureHeader},
 		{"signature without version prefix", body, with(func(h *core.Headers) { h.Signature = strings.TrimPrefix(goodSig, "v1,") }), core.ErrInvalidSignatureHeader},
-		{"spaces only", body, with(func(h *core.Headers) { h.Signature = "   " }), core.ErrInvalidSignatureHeader},
-		{"tabs only", body, with(func(h *core.Headers) { h.Signature = "\t\t" }), core.ErrInvalidSignatureHeader},
+		{"spaces only", body, with(func(h *core.Headers) { h.Signature = "   " }), core.ErrMissingHeader},
+		{"tabs only", body, with(func(h *core.Headers) { h.Signature = "\t\t" }), core.ErrMissingHeader},
 		{"v1 and v2 with nothing after", body, with(func(h *core.Headers) { h.Signature = "v1, v2," }), core.ErrInvalidSignatureHeader},
 		{"v2 with nothing after only", body, with(func(h *core.Headers) { h.Signature = "v2," }), core.ErrInvalidSignatureHeader},
 		{"v2 entry only", body, with(func(h *core.Headers) { h.Signature = "v2," + strings.TrimPrefix(goodSig, "v1,") }), core.ErrNoMatchingSignature},
@@ -194,7 +199,7 @@ func nonCanonical(t *testing.T, sig string) string {
 func TestVerifyTolerance(t *testing.T) {
 	body := testBody()
 	h := signedHeaders(t, testID, testNow, body)
-	for _, tol := range []time.Duration{core.DefaultTolerance, 10 * time.Second, 0, 72 * time.Hour} {
+	for _, tol := range []time.Duration{core.DefaultTolerance, 10 * time.Second, time.Second, 72 * time.Hour} {
 		tests := []struct {
 			name string
 			now  time.Time
@@ -226,10 +231,66 @@ func TestVerifyTolerance(t *testing.T) {
 	}
 }
 
-func TestWithToleranceNegative(t *testing.T) {
-	_, err := core.NewVerifier(testSecret, core.WithTolerance(-time.Second))
-	if !errors.Is(err, core.ErrInvalidOption) {
-		t.Fatalf("NewVerifier with negative tolerance: %v, want ErrInvalidOption", err)
+func TestWithToleranceUnderOneSecond(t *testing.T) {
+	for _, d := range []time.Duration{-time.Second, 0, time.Millisecond, time.Second - 1} {
+		_, err := core.NewVerifier(testSecret, core.WithTolerance(d))
+		if !errors.Is(err, core.ErrInvalidOption) {
+			t.Fatalf("NewVerifier with tolerance %v: %v, want ErrInvalidOption", d, err)
+		}
+		if !strings.Contains(err.Error(), "WithClock") {
+			t.Errorf("tolerance %v: the error %q does not say how to check a recorded delivery", d, err)
+		}
+	}
+}
+
+func TestVerifyEmptyBodyDiagnosis(t *testing.T) {
+	v := mustVerifier(t, testSecret, fixedClock(testNow))
+	h := signedHeaders(t, testID, testNow, testBody())
+	err := v.Verify(nil, h)
+	if !errors.Is(err, core.ErrNoMatchingSignature) || !strings.Contains(err.Error(), "the body is empty (0 bytes): did a middleware before this one read it?") {
+		t.Fatalf("Verify(empty body) = %v, want ErrNoMatchingSignature naming the empty body", err)
+	}
+}
+
+func TestVerifyIgnoringTimestamp(t *testing.T) {
+	body := testBody()
+	h := signedHeaders(t, testID, testNow, body)
+	v := mustVerifier(t, testSecret, fixedClock(testNow.AddDate(0, 0, 3)))
+	if err := v.Verify(body, h); !errors.Is(err, core.ErrTimestampTooOld) {
+		t.Fatalf("Verify three days later = %v, want ErrTimestampTooOld", err)
+	}
+	if err := v.VerifyIgnoringTimestamp(body, h); err != nil {
+		t.Fatalf("VerifyIgnoringTimestamp three days later = %v, want nil", err)
+	}
+	tampered := append([]byte(nil), body...)
+	tampered[len(tampered)-2] ^= 1
+	checkErr(t, v.VerifyIgnoringTimestamp(tampered, h), core.ErrNoMatchingSignature)
+	bad := h
+	bad.Timestamp = "soon"
+	checkErr(t, v.VerifyIgnoringTimestamp(body, bad), core.ErrInvalidTimestamp)
+	bad = h
+	bad.ID = ""
+	checkErr(t, v.VerifyIgnoringTimestamp(body, bad), core.ErrMissingHeader)
+
+	e, err := v.UnwrapIgnoringTimestamp(body, h)
+	if err != nil {
+		t.Fatalf("UnwrapIgnoringTimestamp: %v", err)
+	}
+	if e.Headers != h || e.WebhookID != h.ID || !e.Timestamp.Equal(testNow.Truncate(time.Second)) {
+		t.Fatalf("UnwrapIgnoringTimestamp: headers %+v, id %q, timestamp %v; want %+v", e.Headers, e.WebhookID, e.Timestamp, h)
+	}
+}
+
+func TestUnwrapKeepsTrimmedHeaders(t *testing.T) {
+	body := testBody()
+	h := signedHeaders(t, testID, testNow, body)
+	sent := core.Headers{ID: " " + h.ID, Timestamp: h.Timestamp + "\t", Signature: "\t" + h.Signature}
+	e, err := mustVerifier(t, testSecret, fixedClock(testNow)).Unwrap(body, sent)
+	if err != nil {
+		t.Fatalf("Unwrap: %v", err)
+	}
+	if e.Headers != h || e.WebhookID != h.ID {
+		t.Fatalf("Unwrap kept headers %+v and id %q, want %+v", e.Headers, e.WebhookID, h)
 	}
 }
 
