@@ -1,0 +1,113 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Observer watches every delivery an adapter receives: a metrics or tracing back end
+// (package otelwebhooks), or the application's own. Set it with the adapters' WithObserver
+// option. An adapter without an observer spends nothing on observation.
+//
+// Implementations must be safe for concurrent use and should return quickly: they run on
+// the request's path.
+type Observer interface {
+	// StartDelivery is called when a delivery arrives, before its body is read. The
+	// context it returns is the one the rest of the delivery runs in, the application's
+	// handler included, so a tracer starts its span here and the handler's spans become
+	// its children. Return ctx itself when there is nothing to add.
+	StartDelivery(ctx context.Context) context.Context
+	// EndDelivery is called exactly once per delivery that StartDelivery saw, after the
+	// answer is decided, with the context StartDelivery returned.
+	EndDelivery(ctx context.Context, d Delivery)
+}
+
+// Delivery is what an Observer learns about one delivery. It never holds the secret, a
+// signature or the body.
+type Delivery struct {
+	Outcome Outcome
+	// Reason is why the delivery was refused; ReasonNone unless Outcome is OutcomeRefused.
+	Reason Reason
+	// Status is the HTTP status answered (in middleware mode, the next handler's).
+	Status int
+	// WebhookID is the webhook-id header, when there was one.
+	WebhookID string
+	// EventID and EventType are the event's, once the body verified and parsed; empty
+	// before that.
+	EventID   string
+	EventType EventType
+	// Verification is the time spent reading, verifying and parsing the body.
+	Verification time.Duration
+	// Handler is the time the application's handler (or the next middleware) ran; zero
+	// when it did not run.
+	Handler time.Duration
+	// Err is the refusal or the handler's error, for logs and span events; nil when the
+	// delivery was handled. It may hold internal detail: never send it to the sender.
+	Err error
+}
+
+// Outcome is what became of a delivery.
+type Outcome string
+
+// The outcomes of a delivery.
+const (
+	// OutcomeHandled: verified, and the handler answered 2xx.
+	OutcomeHandled Outcome = "handled"
+	// OutcomeDuplicate: handled before (idempotency); acknowledged without running the
+	// handler.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomeInFlight: the same delivery is being handled elsewhere right now
+	// (idempotency); answered 409 so that OpenAI retries it later.
+	OutcomeInFlight Outcome = "in_flight"
+	// OutcomeRefused: answered with an error status; Reason says why.
+	OutcomeRefused Outcome = "refused"
+)
+
+// Reason is why a delivery was refused: a small fixed set, fit for a metric label.
+type Reason string
+
+// The reasons a delivery is refused.
+const (
+	ReasonNone                   Reason = ""
+	ReasonMissingHeader          Reason = "missing_header"
+	ReasonInvalidTimestamp       Reason = "invalid_timestamp"
+	ReasonTimestampTooOld        Reason = "timestamp_too_old"
+	ReasonTimestampTooNew        Reason = "timestamp_too_new"
+	ReasonInvalidSignatureHeader Reason = "invalid_signature_header"
+	ReasonNoMatchingSignature    Reason = "no_matching_signature"
+	ReasonMalformedEvent         Reason = "malformed_event"
+	ReasonBodyTooLarge           Reason = "body_too_large"
+	ReasonBodyUnreadable         Reason = "body_unreadable" // the connection failed while the body was read
+	ReasonStoreUnavailable       Reason = "store_unavailable"
+	ReasonHandlerError           Reason = "handler_error"
+)
+
+// ReasonOf maps an error returned by this module to its Reason: a sentinel of this
+// package to its own reason, nil to ReasonNone, and anything else to ReasonHandlerError.
+func ReasonOf(err error) Reason {
+	switch {
+	case err == nil:
+		return ReasonNone
+	case errors.Is(err, ErrMissingHeader):
+		return ReasonMissingHeader
+	case errors.Is(err, ErrInvalidTimestamp):
+		return ReasonInvalidTimestamp
+	case errors.Is(err, ErrTimestampTooOld):
+		return ReasonTimestampTooOld
+	case errors.Is(err, ErrTimestampTooNew):
+		return ReasonTimestampTooNew
+	case errors.Is(err, ErrInvalidSignatureHeader):
+		return ReasonInvalidSignatureHeader
+	case errors.Is(err, ErrNoMatchingSignature):
+		return ReasonNoMatchingSignature
+	case errors.Is(err, ErrMalformedEvent):
+		return ReasonMalformedEvent
+	case errors.Is(err, ErrBodyTooLarge):
+		return ReasonBodyTooLarge
+	case errors.Is(err, ErrIdempotencyUnavailable):
+		return ReasonStoreUnavailable
+	default:
+		return ReasonHandlerError
+	}
+}
