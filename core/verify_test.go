@@ -57,7 +57,10 @@ func TestVerifyErrors(t *testing.T) {
 		{"timestamp with trailing tab", body, with(func(h *core.Headers) { h.Signature = sigOf(h.ID, h.Timestamp, body); h.Timestamp = ts + "\t" }), nil},
 		{"id and signature wrapped in tabs", body, with(func(h *core.Headers) { h.ID = "\t" + h.ID + " "; h.Signature = "\t" + h.Signature + "\t" }), nil},
 		{"timestamp signed with its space", body, with(func(h *core.Headers) { h.Timestamp = " " + ts; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrNoMatchingSignature},
-		{"timestamp with inner space", body, with(func(h *core.Headers) { h.Timestamp = ts[:3] + " " + ts[3:]; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
+		{"timestamp with inner space", body, with(func(h *core.Headers) {
+			h.Timestamp = ts[:3] + " " + ts[3:]
+			h.Signature = sigOf(h.ID, h.Timestamp, body)
+		}), core.ErrInvalidTimestamp},
 		{"timestamp with letters", body, with(func(h *core.Headers) { h.Timestamp = "17508612l0"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp in hex", body, with(func(h *core.Headers) { h.Timestamp = "0x685c059a"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
 		{"timestamp with fraction", body, with(func(h *core.Headers) { h.Timestamp = ts + ".5"; h.Signature = sigOf(h.ID, h.Timestamp, body) }), core.ErrInvalidTimestamp},
