@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 )
 
 // benchKeys is a ring of distinct delivery ids, longer than the store's default

@@ -15,8 +15,8 @@ func ExampleNewMemoryStore() {
 	policy := idempotency.NewPolicy(idempotency.Lease(time.Minute))
 
 	deliver := func(webhookID string, handler func() error) {
-		ctx := idempotency.WithClaim(context.Background())
-		state, err := store.Begin(ctx, webhookID, policy.Lease)
+		ctx := context.Background()
+		state, token, err := store.Begin(ctx, webhookID, policy.Lease)
 		if err != nil {
 			fmt.Println(webhookID, "store error, answer 503:", err)
 			return
@@ -26,11 +26,11 @@ func ExampleNewMemoryStore() {
 			return
 		}
 		if err := handler(); err != nil {
-			_ = store.Abandon(ctx, webhookID) // let OpenAI's retry run it
+			_ = store.Abandon(ctx, webhookID, token) // let OpenAI's retry run it
 			fmt.Println(webhookID, "failed, released for retry")
 			return
 		}
-		_ = store.Finish(ctx, webhookID, policy.Keep)
+		_ = store.Finish(ctx, webhookID, token, policy.Keep)
 		fmt.Println(webhookID, "handled")
 	}
 

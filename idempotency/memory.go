@@ -58,11 +58,9 @@ func WithMemoryClock(now func() time.Time) MemoryOption {
 // the store needs no Close. The store never holds more than its maximum number of
 // entries (see WithMaxEntries).
 //
-// Each claim is owned by a token, unique to the claim, recorded in the context with SetClaimToken (see
-// WithClaim). Finish and Abandon act only when the context presents the token of the
-// current claim; otherwise they return ErrNotHeld. When the context carries no claim slot
-// at all (WithClaim was not called), Finish and Abandon fall back to the key alone and
-// act on whatever unexpired claim holds it.
+// Each claim is owned by a token unique to it, which Begin returns. Extend, Finish and
+// Abandon act only when given the token of the current claim; otherwise they return
+// ErrNotHeld.
 type MemoryStore struct {
 	now  func() time.Time
 	base time.Time // times are kept as offsets from base: cheap to compare, monotonic
@@ -81,7 +79,7 @@ type MemoryStore struct {
 // memEntry is one key: a claim in flight (done false) or a finished delivery.
 type memEntry struct {
 	key     string
-	token   string // the holder's token while in flight
+	token   Token // the holder's token while in flight
 	done    bool
 	expires time.Duration // offset from MemoryStore.base
 	index   int           // position in expiry
@@ -113,23 +111,23 @@ func (s *MemoryStore) clock() time.Duration { return s.now().Sub(s.base) }
 // newToken returns a token no other claim of this store has had: a random prefix drawn
 // when the store was made, so tokens of different stores differ too, and a sequence
 // number. Tokens only tell holders apart; they are not secrets.
-func (s *MemoryStore) newToken() string {
+func (s *MemoryStore) newToken() Token {
 	var buf [32]byte
 	b := append(buf[:0], s.tokenPrefix...)
 	b = strconv.AppendUint(b, s.tokenSeq.Add(1), 36)
-	return string(b)
+	return Token(b)
 }
 
 var _ Store = (*MemoryStore)(nil)
 
-// Begin claims key for lease and reports Claimed, recording the new claim's token in ctx
-// (see WithClaim); or it reports InFlight when another unexpired claim holds key, or
-// Done when key was finished less than its keep ago. A zero or negative lease means
-// DefaultLease. When the store is full and holds no finished delivery to evict, Begin
-// returns an error wrapping ErrStoreFull.
-func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration) (State, error) {
+// Begin claims key for lease and reports Claimed with the new claim's token; or it
+// reports InFlight when another unexpired claim holds key, or Done when key was finished
+// less than its keep ago. A zero or negative lease means DefaultLease. When the store is
+// full and holds no finished delivery to evict, Begin returns an error wrapping
+// ErrStoreFull.
+func (s *MemoryStore) Begin(_ context.Context, key string, lease time.Duration) (State, Token, error) {
 	if key == "" {
-		return 0, errEmptyKey
+		return 0, "", errEmptyKey
 	}
 	if lease <= 0 {
 		lease = DefaultLease
@@ -143,13 +141,13 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 			state = Done
 		}
 		s.mu.Unlock()
-		return state, nil
+		return state, "", nil
 	}
 	if len(s.entries) >= s.max {
 		if s.oldest == nil {
 			n := len(s.entries)
 			s.mu.Unlock()
-			return 0, fmt.Errorf("%w: all %d entries are claims still in flight; raise the limit with WithMaxEntries, or use a shared store such as redisstore", ErrStoreFull, n)
+			return 0, "", fmt.Errorf("%w: all %d entries are claims still in flight; raise the limit with WithMaxEntries, or use a shared store such as redisstore", ErrStoreFull, n)
 		}
 		s.remove(s.oldest)
 	}
@@ -158,25 +156,40 @@ func (s *MemoryStore) Begin(ctx context.Context, key string, lease time.Duration
 	s.entries[key] = e
 	s.expiry.push(e)
 	s.mu.Unlock()
+	return Claimed, token, nil
+}
 
-	SetClaimToken(ctx, token)
-	return Claimed, nil
+// Extend renews the claim tok holds on key for lease from now (a zero or negative lease
+// means DefaultLease). It returns an error wrapping ErrNotHeld when tok does not hold the
+// current claim.
+func (s *MemoryStore) Extend(_ context.Context, key string, tok Token, lease time.Duration) error {
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	e, err := s.held(key, tok, now)
+	if err != nil {
+		return err
+	}
+	e.expires = addSat(now, lease)
+	s.expiry.fix(e)
+	return nil
 }
 
 // Finish marks the claim on key done and remembers it for keep (a zero or negative keep
 // means DefaultKeep), so that Begin reports Done until then. It returns an error wrapping
-// ErrNotHeld when ctx does not hold the current claim: its lease expired, another holder
-// claimed key since, the key is already done, or ctx never claimed it.
-func (s *MemoryStore) Finish(ctx context.Context, key string, keep time.Duration) error {
+// ErrNotHeld when tok does not hold the current claim: its lease expired, another holder
+// claimed key since, the key is already done, or tok is empty.
+func (s *MemoryStore) Finish(_ context.Context, key string, tok Token, keep time.Duration) error {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	token, hasSlot := LookupClaimToken(ctx)
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	e, err := s.held(key, token, hasSlot, now)
+	e, err := s.held(key, tok, now)
 	if err != nil {
 		return err
 	}
@@ -189,14 +202,12 @@ func (s *MemoryStore) Finish(ctx context.Context, key string, keep time.Duration
 }
 
 // Abandon releases the claim on key so that a retry of the delivery can claim it at
-// once. It returns an error wrapping ErrNotHeld when ctx does not hold the current
+// once. It returns an error wrapping ErrNotHeld when tok does not hold the current
 // claim, and it never forgets a finished delivery.
-func (s *MemoryStore) Abandon(ctx context.Context, key string) error {
-	token, hasSlot := LookupClaimToken(ctx)
-
+func (s *MemoryStore) Abandon(_ context.Context, key string, tok Token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.held(key, token, hasSlot, s.clock())
+	e, err := s.held(key, tok, s.clock())
 	if err != nil {
 		return err
 	}
@@ -222,8 +233,8 @@ func addSat(t, d time.Duration) time.Duration {
 	return t + d
 }
 
-// held returns the unexpired claim on key if the caller holds it. s.mu must be held.
-func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Duration) (*memEntry, error) {
+// held returns the unexpired claim on key if token holds it. s.mu must be held.
+func (s *MemoryStore) held(key string, token Token, now time.Duration) (*memEntry, error) {
 	e, ok := s.entries[key]
 	switch {
 	case !ok:
@@ -236,10 +247,10 @@ func (s *MemoryStore) held(key, token string, hasSlot bool, now time.Duration) (
 		return nil, fmt.Errorf("%w: the lease on key %q expired; raise the lease above the handler's running time", ErrNotHeld, key)
 	case e.done:
 		return nil, fmt.Errorf("%w: key %q is already finished", ErrNotHeld, key)
-	case hasSlot && token == "":
-		return nil, fmt.Errorf("%w: this context took no claim on key %q (Begin did not answer Claimed)", ErrNotHeld, key)
-	case hasSlot && token != e.token:
-		return nil, fmt.Errorf("%w: key %q is claimed by another holder (this context's lease expired)", ErrNotHeld, key)
+	case token == "":
+		return nil, fmt.Errorf("%w: the token for key %q is empty (Begin did not answer Claimed)", ErrNotHeld, key)
+	case token != e.token:
+		return nil, fmt.Errorf("%w: key %q is claimed by another holder (this token's lease expired)", ErrNotHeld, key)
 	}
 	return e, nil
 }

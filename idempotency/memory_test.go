@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 )
 
 // fakeClock is a clock that only moves when told to.
@@ -52,25 +52,25 @@ func TestMemoryStoreConformanceRealClock(t *testing.T) {
 	})
 }
 
-func claim(t *testing.T, s *idempotency.MemoryStore, key string, lease time.Duration) context.Context {
+var bg = context.Background()
+
+func claim(t *testing.T, s *idempotency.MemoryStore, key string, lease time.Duration) idempotency.Token {
 	t.Helper()
-	ctx := idempotency.WithClaim(context.Background())
-	st, err := s.Begin(ctx, key, lease)
+	st, tok, err := s.Begin(bg, key, lease)
 	if err != nil || st != idempotency.Claimed {
 		t.Fatalf("Begin(%q) = %v, %v; want claimed", key, st, err)
 	}
-	return ctx
+	return tok
 }
 
 func state(t *testing.T, s *idempotency.MemoryStore, key string) idempotency.State {
 	t.Helper()
-	ctx := idempotency.WithClaim(context.Background())
-	st, err := s.Begin(ctx, key, time.Minute)
+	st, tok, err := s.Begin(bg, key, time.Minute)
 	if err != nil {
 		t.Fatalf("Begin(%q): %v", key, err)
 	}
 	if st == idempotency.Claimed {
-		if err := s.Abandon(ctx, key); err != nil {
+		if err := s.Abandon(bg, key, tok); err != nil {
 			t.Fatalf("Abandon(%q): %v", key, err)
 		}
 	}
@@ -85,11 +85,11 @@ func TestMemoryStoreEvictsOldestFinishedFirst(t *testing.T) {
 	a := claim(t, s, "a", time.Minute)
 	b := claim(t, s, "b", time.Minute)
 	c := claim(t, s, "c", time.Minute) // stays in flight
-	if err := s.Finish(b, "b", time.Hour); err != nil {
+	if err := s.Finish(bg, "b", b, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	if err := s.Finish(a, "a", time.Hour); err != nil {
+	if err := s.Finish(bg, "a", a, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	claim(t, s, "d", time.Minute) // fills the store: a, b done; c, d in flight
@@ -111,12 +111,12 @@ func TestMemoryStoreEvictsOldestFinishedFirst(t *testing.T) {
 	// Now the store holds c, d, e in flight and nothing finished: it is full only when
 	// one more claim arrives.
 	claim(t, s, "f", time.Minute)
-	_, err := s.Begin(idempotency.WithClaim(context.Background()), "g", time.Minute)
+	_, _, err := s.Begin(bg, "g", time.Minute)
 	if !errors.Is(err, idempotency.ErrStoreFull) {
 		t.Fatalf("Begin on a store full of claims: err = %v, want ErrStoreFull", err)
 	}
 	// In-flight claims were never evicted.
-	if err := s.Finish(c, "c", time.Hour); err != nil {
+	if err := s.Finish(bg, "c", c, time.Hour); err != nil {
 		t.Fatalf("Finish(c) after evictions: %v", err)
 	}
 	// Now c is finished, so the next new key evicts it.
@@ -131,7 +131,7 @@ func TestMemoryStoreFullRecoversWhenLeasesExpire(t *testing.T) {
 	s := idempotency.NewMemoryStore(idempotency.WithMaxEntries(2), idempotency.WithMemoryClock(clock.Now))
 	claim(t, s, "a", time.Second)
 	claim(t, s, "b", time.Minute)
-	if _, err := s.Begin(context.Background(), "c", time.Minute); !errors.Is(err, idempotency.ErrStoreFull) {
+	if _, _, err := s.Begin(bg, "c", time.Minute); !errors.Is(err, idempotency.ErrStoreFull) {
 		t.Fatalf("err = %v, want ErrStoreFull", err)
 	}
 	clock.Advance(time.Second)
@@ -145,9 +145,9 @@ func TestMemoryStoreExpiryShrinks(t *testing.T) {
 	clock := newFakeClock()
 	s := idempotency.NewMemoryStore(idempotency.WithMemoryClock(clock.Now))
 	for i := 0; i < 100; i++ {
-		ctx := claim(t, s, fmt.Sprint("k", i), time.Duration(i+1)*time.Second)
+		tok := claim(t, s, fmt.Sprint("k", i), time.Duration(i+1)*time.Second)
 		if i%2 == 0 {
-			if err := s.Finish(ctx, fmt.Sprint("k", i), time.Duration(200-i)*time.Second); err != nil {
+			if err := s.Finish(bg, fmt.Sprint("k", i), tok, time.Duration(200-i)*time.Second); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -178,8 +178,8 @@ func TestMemoryStoreModel(t *testing.T) {
 	s := idempotency.NewMemoryStore(idempotency.WithMaxEntries(maxEntries), idempotency.WithMemoryClock(clock.Now))
 	model := map[string]*entry{}
 	var finishedOrder []string
-	ctxs := make([]context.Context, 0)
-	ctxKey := make([]string, 0)
+	tokens := make([]idempotency.Token, 0)
+	tokenKey := make([]string, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 
 	purge := func() {
@@ -202,9 +202,8 @@ func TestMemoryStoreModel(t *testing.T) {
 		key := fmt.Sprint("k", rng.IntN(20))
 		switch op := rng.IntN(10); {
 		case op < 4: // Begin
-			ctx := idempotency.WithClaim(context.Background())
 			lease := time.Duration(1+rng.IntN(10)) * time.Second
-			got, err := s.Begin(ctx, key, lease)
+			got, tok, err := s.Begin(bg, key, lease)
 			purge()
 			var want idempotency.State
 			var wantFull bool
@@ -224,9 +223,9 @@ func TestMemoryStoreModel(t *testing.T) {
 				}
 				if !wantFull {
 					want = idempotency.Claimed
-					ctxs = append(ctxs, ctx)
-					ctxKey = append(ctxKey, key)
-					model[key] = &entry{owner: len(ctxs) - 1, expires: clock.Now().Add(lease)}
+					tokens = append(tokens, tok)
+					tokenKey = append(tokenKey, key)
+					model[key] = &entry{owner: len(tokens) - 1, expires: clock.Now().Add(lease)}
 				}
 			}
 			if wantFull {
@@ -236,16 +235,16 @@ func TestMemoryStoreModel(t *testing.T) {
 			} else if err != nil || got != want {
 				t.Fatalf("step %d: Begin(%s) = %v, %v; want %v", step, key, got, err, want)
 			}
-		case op < 8 && len(ctxs) > 0: // Finish or Abandon by some earlier context
-			i := rng.IntN(len(ctxs))
-			ctx, k := ctxs[i], ctxKey[i]
+		case op < 8 && len(tokens) > 0: // Finish or Abandon by some earlier holder
+			i := rng.IntN(len(tokens))
+			tok, k := tokens[i], tokenKey[i]
 			finishing := op < 6
 			var err error
 			keep := time.Duration(1+rng.IntN(30)) * time.Second
 			if finishing {
-				err = s.Finish(ctx, k, keep)
+				err = s.Finish(bg, k, tok, keep)
 			} else {
-				err = s.Abandon(ctx, k)
+				err = s.Abandon(bg, k, tok)
 			}
 			purge()
 			e, ok := model[k]
@@ -288,32 +287,16 @@ func TestNewPolicy(t *testing.T) {
 	}
 }
 
-func TestLookupClaimToken(t *testing.T) {
-	if tok, ok := idempotency.LookupClaimToken(context.Background()); ok || tok != "" {
-		t.Fatalf("no slot: got %q, %v", tok, ok)
-	}
-	ctx := idempotency.WithClaim(context.Background())
-	if tok, ok := idempotency.LookupClaimToken(ctx); !ok || tok != "" {
-		t.Fatalf("empty slot: got %q, %v", tok, ok)
-	}
-	if !idempotency.SetClaimToken(ctx, "t1") {
-		t.Fatal("SetClaimToken reported no slot")
-	}
-	if tok, ok := idempotency.LookupClaimToken(ctx); !ok || tok != "t1" {
-		t.Fatalf("set slot: got %q, %v", tok, ok)
-	}
-}
-
 func TestMemoryStoreHugeDurations(t *testing.T) {
 	clock := newFakeClock()
 	s := idempotency.NewMemoryStore(idempotency.WithMemoryClock(clock.Now))
 	clock.Advance(time.Hour)
-	ctx := claim(t, s, "forever", math.MaxInt64)
+	tok := claim(t, s, "forever", math.MaxInt64)
 	clock.Advance(24 * time.Hour)
 	if got := state(t, s, "forever"); got != idempotency.InFlight {
 		t.Fatalf("claim with the largest lease = %v, want in-flight", got)
 	}
-	if err := s.Finish(ctx, "forever", math.MaxInt64); err != nil {
+	if err := s.Finish(bg, "forever", tok, math.MaxInt64); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(1000 * time.Hour)

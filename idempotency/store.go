@@ -28,7 +28,8 @@ const DefaultKeep = 72 * time.Hour
 type State int
 
 const (
-	// Claimed means the caller now holds the key and must call Finish or Abandon.
+	// Claimed means the caller now holds the key, with the token Begin returned, and
+	// must call Finish or Abandon.
 	Claimed State = iota + 1
 	// InFlight means another holder is processing the same delivery right now.
 	InFlight
@@ -50,8 +51,14 @@ func (s State) String() string {
 	}
 }
 
-// ErrNotHeld is returned by Finish and Abandon when the caller no longer holds the
-// claim: its lease expired and the key was released or claimed by someone else.
+// Token identifies one claim. Begin returns it with Claimed; only its holder can Extend,
+// Finish or Abandon that claim. It is opaque: compare it, store it, pass it back, but do
+// not build one. Tokens tell holders apart; they are not secrets.
+type Token string
+
+// ErrNotHeld is returned by Extend, Finish and Abandon when the token does not hold the
+// claim: its lease expired and the key was released or claimed by someone else, the key
+// is finished, or the token is empty.
 var ErrNotHeld = errors.New("idempotency: claim is not held (lease expired or never claimed)")
 
 // ErrStoreFull is returned by Begin when a bounded store has no room for a new claim:
@@ -60,16 +67,25 @@ var ErrNotHeld = errors.New("idempotency: claim is not held (lease expired or ne
 var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
 
 // Store records which deliveries are claimed and which are done. Implementations must be
-// safe for concurrent use.
+// safe for concurrent use; package storetest checks one against this contract.
 //
-// Begin claims key for lease and reports Claimed, or reports InFlight or Done when the key
-// is already held or finished. Finish marks a claimed key done and remembers it for keep.
-// Abandon releases a claimed key so that a retry can claim it. The interface speaks of
-// keys only; the holder's token travels in the context (see WithClaim), and the stores
-// of this module (MemoryStore, redisstore) use it to refuse Finish and Abandon from a
-// holder whose lease expired, with ErrNotHeld.
+//   - Begin claims key for lease and reports Claimed with the claim's token, or reports
+//     InFlight (another unexpired claim holds key) or Done (key was finished within its
+//     keep), with an empty token. A zero or negative lease means DefaultLease.
+//   - Extend renews the claim tok holds on key for another lease from now: the pipeline
+//     calls it while a slow handler still runs, so a live holder never loses its claim.
+//   - Finish marks the claim tok holds on key done and remembers it for keep (zero or
+//     negative: DefaultKeep).
+//   - Abandon releases the claim tok holds on key, so that a retry can claim it at once.
+//     A finished key is never forgotten by Abandon.
+//
+// Extend, Finish and Abandon return an error wrapping ErrNotHeld when tok does not hold
+// the current claim on key, so a holder whose lease expired cannot touch the claim of
+// the next holder. Errors of the store itself (a network failure) are returned wrapped;
+// the pipeline answers 503 when Begin fails, and OpenAI retries later.
 type Store interface {
-	Begin(ctx context.Context, key string, lease time.Duration) (State, error)
-	Finish(ctx context.Context, key string, keep time.Duration) error
-	Abandon(ctx context.Context, key string) error
+	Begin(ctx context.Context, key string, lease time.Duration) (State, Token, error)
+	Extend(ctx context.Context, key string, tok Token, lease time.Duration) error
+	Finish(ctx context.Context, key string, tok Token, keep time.Duration) error
+	Abandon(ctx context.Context, key string, tok Token) error
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 )

@@ -21,15 +21,15 @@ func ExampleNew() {
 	defer client.Close()
 	store := redisstore.New(client, redisstore.WithPrefix("billing-webhooks:idem:"))
 
-	ctx := idempotency.WithClaim(context.Background())
-	state, err := store.Begin(ctx, "wh_685342e6c9e0819091b7c8a29fa4e4f4", 2*time.Minute)
+	ctx := context.Background()
+	state, token, err := store.Begin(ctx, "wh_685342e6c9e0819091b7c8a29fa4e4f4", 2*time.Minute)
 	if err != nil {
 		fmt.Println("Redis unavailable, answer 503:", err)
 		return
 	}
 	if state == idempotency.Claimed {
 		// ... run the handler, then:
-		err = store.Finish(ctx, "wh_685342e6c9e0819091b7c8a29fa4e4f4", idempotency.DefaultKeep)
+		err = store.Finish(ctx, "wh_685342e6c9e0819091b7c8a29fa4e4f4", token, idempotency.DefaultKeep)
 	}
 	fmt.Println(state, err)
 }

@@ -6,12 +6,10 @@
 // is a single command or Lua script on one key, so it is atomic and works the same on a
 // single node, behind Sentinel (redis.NewFailoverClient) and on Cluster.
 //
-// A claim is owned by a random token, recorded in the context by Begin (see
-// idempotency.WithClaim). Finish and Abandon act only when the key still holds the
-// caller's token, so a holder whose lease expired cannot finish or release the claim of
-// the next holder: they return an error wrapping idempotency.ErrNotHeld instead. When
-// the context carries no claim slot at all, Finish and Abandon fall back to the key
-// alone and act on whatever claim holds it.
+// A claim is owned by a random token, which Begin returns. Extend, Finish and Abandon
+// act only when the key still holds the caller's token, so a holder whose lease expired
+// cannot extend, finish or release the claim of the next holder: they return an error
+// wrapping idempotency.ErrNotHeld instead.
 //
 // Redis replicates asynchronously: after a Sentinel or Cluster failover, a claim or a
 // done mark the old primary had not yet passed on is lost, and that delivery may run
@@ -20,7 +18,7 @@
 // Errors from Redis are returned wrapped; the receive pipeline answers 503 on them, and
 // OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that must
 // release a claim after their request was cancelled should pass
-// context.WithoutCancel(ctx) to Finish and Abandon (it keeps the claim slot).
+// context.WithoutCancel(ctx) to Finish and Abandon, as the receive pipeline does.
 package redisstore
 
 import (
@@ -105,8 +103,8 @@ end
 return 0
 `)
 
-// heldCheck is the common head of the finish and abandon scripts: KEYS[1] key;
-// ARGV[1] "inflight:<token>", or "" to accept any claim.
+// heldCheck is the common head of the extend, finish and abandon scripts: KEYS[1] key;
+// ARGV[1] "inflight:<token>".
 const heldCheck = `
 local v = redis.call('GET', KEYS[1])
 if not v then
@@ -115,14 +113,16 @@ end
 if v == 'done' then
   return -1
 end
-if ARGV[1] == '' then
-  if string.sub(v, 1, 9) ~= 'inflight:' then
-    return -2
-  end
-elseif v ~= ARGV[1] then
+if v ~= ARGV[1] then
   return -2
 end
 `
+
+// extendScript: heldCheck, then ARGV[2] lease in ms.
+var extendScript = redis.NewScript(heldCheck + `
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
 
 // finishScript: heldCheck, then ARGV[2] keep in ms.
 var finishScript = redis.NewScript(heldCheck + `
@@ -135,13 +135,13 @@ redis.call('DEL', KEYS[1])
 return 1
 `)
 
-// Begin claims key for lease and reports idempotency.Claimed, recording the claim's
-// token in ctx; or it reports InFlight when another unexpired claim holds key, or Done
-// when key was finished within its keep. A zero or negative lease means
-// idempotency.DefaultLease; Redis counts leases in whole milliseconds, rounded up.
-func (s *Store) Begin(ctx context.Context, key string, lease time.Duration) (idempotency.State, error) {
+// Begin claims key for lease and reports idempotency.Claimed with the claim's token; or
+// it reports InFlight when another unexpired claim holds key, or Done when key was
+// finished within its keep. A zero or negative lease means idempotency.DefaultLease;
+// Redis counts leases in whole milliseconds, rounded up.
+func (s *Store) Begin(ctx context.Context, key string, lease time.Duration) (idempotency.State, idempotency.Token, error) {
 	if key == "" {
-		return 0, errors.New("redisstore: empty key: pass the delivery's webhook-id header as the key")
+		return 0, "", errors.New("redisstore: empty key: pass the delivery's webhook-id header as the key")
 	}
 	if lease <= 0 {
 		lease = idempotency.DefaultLease
@@ -149,31 +149,48 @@ func (s *Store) Begin(ctx context.Context, key string, lease time.Duration) (ide
 	token := rand.Text()
 	res, err := beginScript.Run(ctx, s.client, []string{s.prefix + key}, inflightPrefix+token, millis(lease)).Int64()
 	if err != nil {
-		return 0, s.redisError("claim", key, err)
+		return 0, "", s.redisError("claim", key, err)
 	}
 	switch res {
 	case resClaimed:
-		idempotency.SetClaimToken(ctx, token)
-		return idempotency.Claimed, nil
+		return idempotency.Claimed, idempotency.Token(token), nil
 	case resInFlight:
-		return idempotency.InFlight, nil
+		return idempotency.InFlight, "", nil
 	case resDone:
-		return idempotency.Done, nil
+		return idempotency.Done, "", nil
 	default:
-		return 0, fmt.Errorf("redisstore: Redis key %q holds a value redisstore did not write; choose a prefix no other data uses (WithPrefix)", s.prefix+key)
+		return 0, "", fmt.Errorf("redisstore: Redis key %q holds a value redisstore did not write; choose a prefix no other data uses (WithPrefix)", s.prefix+key)
 	}
+}
+
+// Extend renews the claim tok holds on key for lease from now (a zero or negative lease
+// means idempotency.DefaultLease). It returns an error wrapping idempotency.ErrNotHeld
+// when tok does not hold the current claim.
+func (s *Store) Extend(ctx context.Context, key string, tok idempotency.Token, lease time.Duration) error {
+	if lease <= 0 {
+		lease = idempotency.DefaultLease
+	}
+	value, err := heldValue(key, tok)
+	if err != nil {
+		return err
+	}
+	res, err := extendScript.Run(ctx, s.client, []string{s.prefix + key}, value, millis(lease)).Int64()
+	if err != nil {
+		return s.redisError("extend", key, err)
+	}
+	return notHeld(res, key)
 }
 
 // Finish marks the claim on key done and keeps it for keep (a zero or negative keep
 // means idempotency.DefaultKeep), so that Begin reports Done until then. It returns an
-// error wrapping idempotency.ErrNotHeld when ctx does not hold the current claim: its
-// lease expired, another holder claimed key since, the key is already done, or ctx never
-// claimed it.
-func (s *Store) Finish(ctx context.Context, key string, keep time.Duration) error {
+// error wrapping idempotency.ErrNotHeld when tok does not hold the current claim: its
+// lease expired, another holder claimed key since, the key is already done, or tok is
+// empty.
+func (s *Store) Finish(ctx context.Context, key string, tok idempotency.Token, keep time.Duration) error {
 	if keep <= 0 {
 		keep = idempotency.DefaultKeep
 	}
-	value, err := heldValue(ctx, key)
+	value, err := heldValue(key, tok)
 	if err != nil {
 		return err
 	}
@@ -185,10 +202,10 @@ func (s *Store) Finish(ctx context.Context, key string, keep time.Duration) erro
 }
 
 // Abandon releases the claim on key so that a retry of the delivery can claim it at
-// once. It returns an error wrapping idempotency.ErrNotHeld when ctx does not hold the
+// once. It returns an error wrapping idempotency.ErrNotHeld when tok does not hold the
 // current claim, and it never forgets a finished delivery.
-func (s *Store) Abandon(ctx context.Context, key string) error {
-	value, err := heldValue(ctx, key)
+func (s *Store) Abandon(ctx context.Context, key string, tok idempotency.Token) error {
+	value, err := heldValue(key, tok)
 	if err != nil {
 		return err
 	}
@@ -199,17 +216,12 @@ func (s *Store) Abandon(ctx context.Context, key string) error {
 	return notHeld(res, key)
 }
 
-// heldValue is the value the key must hold for ctx to own the claim: "inflight:<token>",
-// or "" (any claim) when ctx carries no claim slot.
-func heldValue(ctx context.Context, key string) (string, error) {
-	token, hasSlot := idempotency.LookupClaimToken(ctx)
-	if !hasSlot {
-		return "", nil
+// heldValue is the value the key must hold for tok to own the claim: "inflight:<token>".
+func heldValue(key string, tok idempotency.Token) (string, error) {
+	if tok == "" {
+		return "", fmt.Errorf("%w: the token for key %q is empty (Begin did not answer Claimed)", idempotency.ErrNotHeld, key)
 	}
-	if token == "" {
-		return "", fmt.Errorf("%w: this context took no claim on key %q (Begin did not answer Claimed)", idempotency.ErrNotHeld, key)
-	}
-	return inflightPrefix + token, nil
+	return inflightPrefix + string(tok), nil
 }
 
 func notHeld(res int64, key string) error {
@@ -221,7 +233,7 @@ func notHeld(res int64, key string) error {
 	case resFinished:
 		return fmt.Errorf("%w: key %q is already finished", idempotency.ErrNotHeld, key)
 	case resOtherOwner:
-		return fmt.Errorf("%w: key %q is claimed by another holder (this context's lease expired)", idempotency.ErrNotHeld, key)
+		return fmt.Errorf("%w: key %q is claimed by another holder (this token's lease expired)", idempotency.ErrNotHeld, key)
 	default:
 		return fmt.Errorf("redisstore: unexpected script result %d for key %q", res, key)
 	}

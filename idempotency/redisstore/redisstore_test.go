@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/idempotency/internal/storetest"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 )
@@ -46,21 +46,27 @@ func TestKeysAndValues(t *testing.T) {
 	prefix := testPrefix(t, client)
 	s := redisstore.New(client, redisstore.WithPrefix(prefix))
 
-	claim := idempotency.WithClaim(ctx)
-	if st, err := s.Begin(claim, "wh_1", 90*time.Second); err != nil || st != idempotency.Claimed {
+	st, tok, err := s.Begin(ctx, "wh_1", 90*time.Second)
+	if err != nil || st != idempotency.Claimed {
 		t.Fatalf("Begin = %v, %v", st, err)
 	}
 	v, err := client.Get(ctx, prefix+"wh_1").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "inflight:" + idempotency.ClaimToken(claim); v != want {
+	if want := "inflight:" + string(tok); v != want {
 		t.Fatalf("claimed value = %q, want %q", v, want)
 	}
 	if ttl := client.PTTL(ctx, prefix+"wh_1").Val(); ttl <= 80*time.Second || ttl > 90*time.Second {
 		t.Fatalf("claim TTL = %v, want about the 90s lease", ttl)
 	}
-	if err := s.Finish(claim, "wh_1", 48*time.Hour); err != nil {
+	if err := s.Extend(ctx, "wh_1", tok, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := client.PTTL(ctx, prefix+"wh_1").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
+		t.Fatalf("extended claim TTL = %v, want about the 10m lease", ttl)
+	}
+	if err := s.Finish(ctx, "wh_1", tok, 48*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if v := client.Get(ctx, prefix+"wh_1").Val(); v != "done" {
@@ -77,7 +83,7 @@ func TestDefaultPrefix(t *testing.T) {
 	key := "wh_default_" + testPrefix(t, client)
 	t.Cleanup(func() { client.Del(context.Background(), redisstore.DefaultPrefix+key) })
 	s := redisstore.New(client)
-	if _, err := s.Begin(ctx, key, time.Minute); err != nil {
+	if _, _, err := s.Begin(ctx, key, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if n := client.Exists(ctx, redisstore.DefaultPrefix+key).Val(); n != 1 {
@@ -92,20 +98,20 @@ func TestForeignValue(t *testing.T) {
 	s := redisstore.New(client, redisstore.WithPrefix(prefix))
 
 	client.Set(ctx, prefix+"str", "something else", time.Minute)
-	if st, err := s.Begin(ctx, "str", time.Minute); err == nil || !strings.Contains(err.Error(), "WithPrefix") {
+	if st, _, err := s.Begin(ctx, "str", time.Minute); err == nil || !strings.Contains(err.Error(), "WithPrefix") {
 		t.Fatalf("Begin on a foreign string = %v, %v; want an error pointing at WithPrefix", st, err)
 	}
 	client.HSet(ctx, prefix+"hash", "f", "v")
-	if st, err := s.Begin(ctx, "hash", time.Minute); err == nil {
+	if st, _, err := s.Begin(ctx, "hash", time.Minute); err == nil {
 		t.Fatalf("Begin on a hash = %v, nil; want an error", st)
 	}
-	if err := s.Finish(ctx, "hash", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+	if err := s.Finish(ctx, "hash", "some-token", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Finish on a hash = %v; want a Redis error, not ErrNotHeld", err)
 	} else if !strings.Contains(err.Error(), "WithPrefix") {
 		t.Fatalf("Finish on a hash: error %q does not point at WithPrefix", err)
 	}
-	// A foreign string is never taken for a claim, even by a context without a slot.
-	if err := s.Abandon(ctx, "str"); !errors.Is(err, idempotency.ErrNotHeld) {
+	// A foreign string is never taken for a claim.
+	if err := s.Abandon(ctx, "str", "something else"); !errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Abandon of a foreign string = %v; want ErrNotHeld", err)
 	}
 	if v := client.Get(ctx, prefix+"str").Val(); v != "something else" {
@@ -118,20 +124,21 @@ func TestUnreachableRedis(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
 	defer client.Close()
 	s := redisstore.New(client)
-	ctx := idempotency.WithClaim(context.Background())
-	if st, err := s.Begin(ctx, "wh_x", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+	ctx := context.Background()
+	if st, tok, err := s.Begin(ctx, "wh_x", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Begin = %v, %v; want a Redis error", st, err)
 	} else if !strings.Contains(err.Error(), "reachable") {
 		t.Fatalf("error %q does not say what to check", err)
+	} else if tok != "" {
+		t.Fatalf("failed Begin returned the token %q", tok)
 	}
-	if idempotency.ClaimToken(ctx) != "" {
-		t.Fatal("failed Begin recorded a claim token")
-	}
-	noSlot := context.Background()
-	if err := s.Finish(noSlot, "wh_x", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+	if err := s.Finish(ctx, "wh_x", "tok", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Finish = %v; want a Redis error", err)
 	}
-	if err := s.Abandon(noSlot, "wh_x"); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+	if err := s.Extend(ctx, "wh_x", "tok", time.Minute); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
+		t.Fatalf("Extend = %v; want a Redis error", err)
+	}
+	if err := s.Abandon(ctx, "wh_x", "tok"); err == nil || errors.Is(err, idempotency.ErrNotHeld) {
 		t.Fatalf("Abandon = %v; want a Redis error", err)
 	}
 }
@@ -139,17 +146,18 @@ func TestUnreachableRedis(t *testing.T) {
 func TestCanceledContext(t *testing.T) {
 	client := testredis.Start(t)
 	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
-	ctx := idempotency.WithClaim(context.Background())
-	if st, err := s.Begin(ctx, "wh_c", time.Minute); err != nil || st != idempotency.Claimed {
+	ctx := context.Background()
+	st, tok, err := s.Begin(ctx, "wh_c", time.Minute)
+	if err != nil || st != idempotency.Claimed {
 		t.Fatalf("Begin = %v, %v", st, err)
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := s.Abandon(canceled, "wh_c"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "WithoutCancel") {
+	if err := s.Abandon(canceled, "wh_c", tok); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "WithoutCancel") {
 		t.Fatalf("Abandon with a canceled context = %v; want context.Canceled and the WithoutCancel hint", err)
 	}
-	// The documented remedy: WithoutCancel keeps the claim slot.
-	if err := s.Abandon(context.WithoutCancel(canceled), "wh_c"); err != nil {
+	// The documented remedy.
+	if err := s.Abandon(context.WithoutCancel(canceled), "wh_c", tok); err != nil {
 		t.Fatalf("Abandon with WithoutCancel = %v", err)
 	}
 }

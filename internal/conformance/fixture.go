@@ -17,6 +17,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
 // now is the verifier's fixed clock: time edges are exact.
@@ -223,7 +224,9 @@ func wantJSON(t *testing.T, got response, status int, body string) {
 	wantJSONType(t, got)
 }
 
-// wantError checks a refusal: status and {"error":"…"} naming the sentinel.
+// wantError checks a refusal: status and {"error":"…"}. A 400 or 413 names the sentinel
+// (it restates what the sender sent); any other status answers the fixed public message
+// for the sentinel, and never the internal detail (a handler's error, a store's address).
 func wantError(t *testing.T, got response, status int, sentinel error) {
 	t.Helper()
 	if got.status != status {
@@ -238,8 +241,21 @@ func wantError(t *testing.T, got response, status int, sentinel error) {
 	if len(body) != 1 || !ok || msg == "" {
 		t.Fatalf(`the body is %s, want {"error":"…"}`, got.body)
 	}
-	if sentinel != nil && !strings.Contains(msg, sentinel.Error()) {
-		t.Fatalf("the error %q does not say %q", msg, sentinel)
+	for _, internal := range []string{errApplication.Error(), errUnreachable.Error(), "127.0.0.1"} {
+		if strings.Contains(msg, internal) {
+			t.Fatalf("the reply %q to the sender carries the internal detail %q", msg, internal)
+		}
+	}
+	switch {
+	case sentinel == nil:
+	case status == http.StatusBadRequest || status == http.StatusRequestEntityTooLarge:
+		if !strings.Contains(msg, sentinel.Error()) {
+			t.Fatalf("the error %q does not say %q", msg, sentinel)
+		}
+	default:
+		if want := receive.PublicMessage(sentinel); msg != want {
+			t.Fatalf("the error %q is not the fixed message %q", msg, want)
+		}
 	}
 }
 

@@ -85,11 +85,16 @@ type failingStore struct{}
 
 var errUnreachable = errors.New("dial tcp 127.0.0.1:6379: connection refused")
 
-func (failingStore) Begin(context.Context, string, time.Duration) (idempotency.State, error) {
-	return 0, errUnreachable
+func (failingStore) Begin(context.Context, string, time.Duration) (idempotency.State, idempotency.Token, error) {
+	return 0, "", errUnreachable
 }
-func (failingStore) Finish(context.Context, string, time.Duration) error { return errUnreachable }
-func (failingStore) Abandon(context.Context, string) error               { return errUnreachable }
+func (failingStore) Extend(context.Context, string, idempotency.Token, time.Duration) error {
+	return errUnreachable
+}
+func (failingStore) Finish(context.Context, string, idempotency.Token, time.Duration) error {
+	return errUnreachable
+}
+func (failingStore) Abandon(context.Context, string, idempotency.Token) error { return errUnreachable }
 
 // testConcurrent sends many deliveries at once (run it with -race): distinct ones all
 // reach the application intact; copies of one reach it exactly once under idempotency.

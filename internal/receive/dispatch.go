@@ -2,9 +2,12 @@ package receive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
@@ -36,8 +39,7 @@ func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next) (Outc
 		next(ctx)
 		return Ran, nil
 	}
-	claimCtx := idempotency.WithClaim(ctx)
-	state, err := store.Begin(claimCtx, e.WebhookID, p.cfg.Lease)
+	state, token, err := store.Begin(ctx, e.WebhookID, p.cfg.Lease)
 	if err != nil {
 		err = fmt.Errorf("%w: %v; the delivery was not processed and OpenAI will retry it", core.ErrIdempotencyUnavailable, err)
 		p.logRefused(ctx, e, err)
@@ -59,30 +61,75 @@ func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next) (Outc
 		return Refused, err
 	}
 
+	// The request's context may be cancelled while next still runs, or by the time it
+	// returns; renewing, finishing and releasing the claim must happen all the same.
+	storeCtx := context.WithoutCancel(ctx)
+	stopRenewing := p.renewClaim(storeCtx, e.WebhookID, token)
 	finished := false
 	defer func() {
+		stopRenewing()
 		if finished {
 			return
 		}
-		// next panicked or answered non-2xx: release the claim so the retry runs. The
-		// request's context may be cancelled by now; the release must still happen.
-		if err := store.Abandon(context.WithoutCancel(claimCtx), e.WebhookID); err != nil {
+		// next panicked or answered non-2xx: release the claim so the retry runs.
+		if err := store.Abandon(storeCtx, e.WebhookID, token); err != nil {
 			p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: could not release the idempotency claim; the retry waits for the lease to expire",
 				slog.String("webhook_id", e.WebhookID), slog.String("error", err.Error()))
 		}
 	}()
-	status := next(claimCtx)
+	status := next(ctx)
 	if status < 200 || status > 299 {
 		return Ran, nil
 	}
 	finished = true
-	if err := store.Finish(context.WithoutCancel(claimCtx), e.WebhookID, p.cfg.Keep); err != nil {
+	stopRenewing()
+	if err := store.Finish(storeCtx, e.WebhookID, token, p.cfg.Keep); err != nil {
 		// The handler's work is done and answered; a failed Finish only means a retry may
 		// run it again, which is the at-least-once baseline.
 		p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: could not mark the delivery done; a retry may run it again",
 			slog.String("webhook_id", e.WebhookID), slog.String("error", err.Error()))
 	}
 	return Ran, nil
+}
+
+// renewClaim extends the claim every third of the lease until the returned stop is
+// called, so that a handler slower than the lease keeps its claim while it runs, and a
+// dead holder's claim still expires one lease after its last renewal. stop waits for a
+// renewal under way, so none races the Finish or Abandon that follows; calling it again
+// does nothing.
+func (p *Pipeline) renewClaim(ctx context.Context, key string, token idempotency.Token) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		ticker := time.NewTicker(max(p.cfg.Lease/3, time.Millisecond))
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+			}
+			err := p.cfg.Store.Extend(ctx, key, token, p.cfg.Lease)
+			if err == nil {
+				continue
+			}
+			if errors.Is(err, idempotency.ErrNotHeld) {
+				p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: the idempotency claim was lost while the handler ran; a retry may run it again",
+					slog.String("webhook_id", key), slog.String("error", err.Error()))
+				return
+			}
+			// A passing store failure: the claim holds until its lease ends; try again.
+			p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: could not extend the idempotency claim; retrying",
+				slog.String("webhook_id", key), slog.String("error", err.Error()))
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-exited
+		})
+	}
 }
 
 // Reply is the answer of a complete endpoint: Err is set for a refusal (answer it through
@@ -111,7 +158,7 @@ func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Re
 	case handlerErr != nil:
 		p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: handler failed; answering 500 so OpenAI retries",
 			slog.String("webhook_id", e.WebhookID), slog.String("event_type", string(e.Type)), slog.String("error", handlerErr.Error()))
-		return Reply{Status: http.StatusInternalServerError, Err: fmt.Errorf("handler failed for %s: %w", e.Type, handlerErr)}
+		return Reply{Status: http.StatusInternalServerError, Err: fmt.Errorf("handler failed for %s (webhook-id %s): %w", e.Type, e.WebhookID, handlerErr)}
 	default:
 		return Reply{Status: http.StatusOK, Body: ReceivedBody()}
 	}

@@ -169,8 +169,11 @@ func (p *Pipeline) reject(ctx context.Context, h core.Headers, err error) error 
 
 // Status maps an error to the status the adapters answer with.
 func Status(err error) int {
-	if errors.Is(err, ErrReadBody) {
+	switch {
+	case errors.Is(err, ErrReadBody):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrUnsupportedTransferEncoding):
+		return http.StatusNotImplemented
 	}
 	return core.StatusCode(err)
 }

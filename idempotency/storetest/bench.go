@@ -12,8 +12,7 @@ import (
 // Benchmarks every store runs the same way; key(i) names the i-th delivery and keep is
 // how long finished ones are remembered.
 
-// BenchBeginFinish times one delivery as the pipeline handles it: a claim slot, Begin,
-// Finish.
+// BenchBeginFinish times one delivery as the pipeline handles it: Begin, Finish.
 func BenchBeginFinish(b *testing.B, s idempotency.Store, key func(i uint64) string, keep time.Duration) {
 	bg := context.Background()
 	b.ReportAllocs()
@@ -21,11 +20,11 @@ func BenchBeginFinish(b *testing.B, s idempotency.Store, key func(i uint64) stri
 	for b.Loop() {
 		k := key(i)
 		i++
-		ctx := idempotency.WithClaim(bg)
-		if st, err := s.Begin(ctx, k, time.Minute); err != nil || st != idempotency.Claimed {
+		st, tok, err := s.Begin(bg, k, time.Minute)
+		if err != nil || st != idempotency.Claimed {
 			b.Fatalf("Begin = %v, %v", st, err)
 		}
-		if err := s.Finish(ctx, k, keep); err != nil {
+		if err := s.Finish(bg, k, tok, keep); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -39,12 +38,12 @@ func BenchBeginFinishParallel(b *testing.B, s idempotency.Store, key func(i uint
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			k := key(next.Add(1))
-			ctx := idempotency.WithClaim(bg)
-			if st, err := s.Begin(ctx, k, time.Minute); err != nil || st != idempotency.Claimed {
+			st, tok, err := s.Begin(bg, k, time.Minute)
+			if err != nil || st != idempotency.Claimed {
 				b.Errorf("Begin = %v, %v", st, err)
 				return
 			}
-			if err := s.Finish(ctx, k, keep); err != nil {
+			if err := s.Finish(bg, k, tok, keep); err != nil {
 				b.Error(err)
 				return
 			}
@@ -54,16 +53,17 @@ func BenchBeginFinishParallel(b *testing.B, s idempotency.Store, key func(i uint
 
 // BenchDuplicate times a retry of a delivery already done: Begin answers Done.
 func BenchDuplicate(b *testing.B, s idempotency.Store, key string, keep time.Duration) {
-	ctx := idempotency.WithClaim(context.Background())
-	if _, err := s.Begin(ctx, key, time.Minute); err != nil {
+	ctx := context.Background()
+	_, tok, err := s.Begin(ctx, key, time.Minute)
+	if err != nil {
 		b.Fatal(err)
 	}
-	if err := s.Finish(ctx, key, keep); err != nil {
+	if err := s.Finish(ctx, key, tok, keep); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if st, err := s.Begin(ctx, key, time.Minute); err != nil || st != idempotency.Done {
+		if st, _, err := s.Begin(ctx, key, time.Minute); err != nil || st != idempotency.Done {
 			b.Fatalf("Begin = %v, %v", st, err)
 		}
 	}

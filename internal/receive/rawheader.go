@@ -1,0 +1,94 @@
+package receive
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// RawHeaders is what the fiber adapters (v2 and v3, on fasthttp) read from a request's
+// raw header block: "Name: value" lines, as fasthttp's RequestHeader.RawHeaders returns
+// them. fasthttp merges the fields of a chunked body's trailer into its header map, and
+// reads any Transfer-Encoding other than identity as chunked; the raw block holds only
+// the request's own header fields, as sent, so reading it gives fiber the same rules as
+// net/http.
+type RawHeaders struct {
+	Webhook          core.Headers
+	TransferEncoding string
+	// Found is false when raw held no header field at all: a request built by hand
+	// rather than parsed from the wire, whose header map the caller reads instead.
+	Found bool
+}
+
+// ParseRawHeaders reads the three webhook headers and Transfer-Encoding from raw. Names
+// match in any letter case; of several fields with one name the first counts, as in
+// core.HeadersFrom; white space around values is trimmed. The values are copies: they
+// outlive raw, whose buffer fasthttp reuses.
+func ParseRawHeaders(raw []byte) RawHeaders {
+	var r RawHeaders
+	var seen [4]bool
+	for len(raw) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			line, raw = raw, nil
+		}
+		name, value, ok := bytes.Cut(bytes.TrimSuffix(line, []byte("\r")), []byte(":"))
+		if !ok || len(name) == 0 || name[0] == ' ' || name[0] == '\t' {
+			continue // a blank line, or an obsolete folded continuation
+		}
+		r.Found = true
+		var field int
+		switch {
+		case equalFold(name, core.HeaderID):
+			field = 0
+		case equalFold(name, core.HeaderTimestamp):
+			field = 1
+		case equalFold(name, core.HeaderSignature):
+			field = 2
+		case equalFold(name, "Transfer-Encoding"):
+			field = 3
+		default:
+			continue
+		}
+		if seen[field] {
+			continue
+		}
+		seen[field] = true
+		v := string(bytes.Trim(value, " \t"))
+		switch field {
+		case 0:
+			r.Webhook.ID = v
+		case 1:
+			r.Webhook.Timestamp = v
+		case 2:
+			r.Webhook.Signature = v
+		case 3:
+			r.TransferEncoding = v
+		}
+	}
+	return r
+}
+
+func equalFold(b []byte, s string) bool {
+	return len(b) == len(s) && strings.EqualFold(string(b), s)
+}
+
+// ErrUnsupportedTransferEncoding is returned for a request whose Transfer-Encoding is
+// anything but chunked: net/http answers such a request 501 before any handler runs, and
+// the fiber adapters do the same, rather than read a body coded in a way they cannot
+// undo.
+var ErrUnsupportedTransferEncoding = errors.New("unsupported transfer encoding")
+
+// CheckTransferEncoding returns an error wrapping ErrUnsupportedTransferEncoding unless
+// te is empty or "chunked".
+func CheckTransferEncoding(te string) error {
+	if te == "" || strings.EqualFold(te, "chunked") {
+		return nil
+	}
+	return fmt.Errorf("%w: Transfer-Encoding %q; send the body with Content-Length or chunked, and nothing else", ErrUnsupportedTransferEncoding, truncate(te, 32))
+}
