@@ -9,15 +9,29 @@
 //
 // fiber reuses its buffers once a handler returns; the event owns copies of everything
 // it keeps, so it may outlive the request. WithNext takes a func(*fiber.Ctx) bool like the
-// Next field of fiber's own middleware. fiber's ReadBufferSize (4096 by default) bounds
-// the request headers; fiber answers 431 for larger ones before any handler runs.
+// Next field of fiber's own middleware. Headers are read from the request's own header
+// block, as net/http reads them: fields of a chunked body's trailer never count, and a
+// Transfer-Encoding other than chunked is answered 501.
+//
+// Configure the fiber app for webhooks. fiber reads each whole body into memory, up to
+// its own Config.BodyLimit (4 MiB by default), before any handler runs: set BodyLimit to
+// the adapter's limit (WithMaxBodyBytes, 1 MiB by default), or every oversized delivery
+// costs the full 4 MiB first. Set Config.ErrorHandler to AppErrorHandler, so that fiber's
+// own refusals (body over BodyLimit, read timeout, malformed request) are answered
+// {"error":"…"} like the adapter's. fiber's ReadBufferSize (4096 by default) bounds the
+// request headers; fiber answers 431 for larger ones.
+//
+//	app := fiber.New(fiber.Config{
+//		BodyLimit:    1 << 20,
+//		ReadTimeout:  10 * time.Second,
+//		ErrorHandler: fiberadapter.AppErrorHandler,
+//	})
 package fiberadapter
 
 import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -82,16 +96,11 @@ func EventFrom(c *fiber.Ctx) (*core.Event, bool) {
 	return e, ok && e != nil
 }
 
-// receiveEvent verifies the raw body; on success the event is stored in c. The
-// pipeline copies the body into the event; the webhook-id, which the event keeps, is
-// copied here, since fiber's header strings point into buffers it reuses.
+// receiveEvent verifies the raw body under the headers of the request's own header
+// block (not chunked trailers); on success the event, which owns copies of everything it
+// keeps, is stored in c.
 func receiveEvent(p *receive.Pipeline, c *fiber.Ctx) (*core.Event, error) {
-	h := core.Headers{
-		ID:        strings.Clone(c.Get(core.HeaderID)),
-		Timestamp: c.Get(core.HeaderTimestamp),
-		Signature: c.Get(core.HeaderSignature),
-	}
-	e, err := p.Verify(c.UserContext(), c.BodyRaw(), h)
+	e, err := p.VerifyFastHTTP(c.UserContext(), c.BodyRaw(), c.Request().Header.RawHeaders(), func(name string) string { return c.Get(name) })
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package fiberadapter
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,8 +27,9 @@ type config struct {
 }
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
-// answered 413. fiber's own Config.BodyLimit (default 4 MiB) answers 413 before any
-// handler runs.
+// answered 413. fiber reads the whole body, up to its own Config.BodyLimit (default
+// 4 MiB), before any handler runs: set BodyLimit to this same limit, so that an
+// oversized body is refused while it is read instead of held in memory first.
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
 
 // WithIdempotency makes each delivery (by webhook-id) run the next handler, or Handler's
@@ -63,6 +65,30 @@ func newConfig(opts []Option) config {
 // custom ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(c *fiber.Ctx, status int, err error) error {
 	return writeJSON(c, status, receive.ErrorBody(err))
+}
+
+// AppErrorHandler is for fiber.Config.ErrorHandler: it answers the requests fiber refuses
+// before any handler runs (a body over Config.BodyLimit, a read timeout, a malformed
+// request) with {"error":"…"} and the status, as the adapter answers its own refusals,
+// and any other error a handler returns with its *fiber.Error code or 500. The reply is
+// a short fixed message per status, never the error's text; errors of status 500 and up
+// go to slog.Default().
+//
+//	app := fiber.New(fiber.Config{
+//		BodyLimit:    1 << 20, // the adapter's limit: see the package documentation
+//		ErrorHandler: fiberadapter.AppErrorHandler,
+//	})
+func AppErrorHandler(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status = fe.Code
+	}
+	if status >= fiber.StatusInternalServerError {
+		slog.Default().LogAttrs(c.UserContext(), slog.LevelError, "openai-webhooks: request failed",
+			slog.String("path", c.Path()), slog.Int("status", status), slog.String("error", err.Error()))
+	}
+	return writeJSON(c, status, receive.FrameworkErrorBody(status))
 }
 
 func writeJSON(c *fiber.Ctx, status int, body []byte) error {

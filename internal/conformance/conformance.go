@@ -98,6 +98,7 @@ func Run(t *testing.T, d Driver) {
 			t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
 			t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })
 			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
+			t.Run("wire", func(t *testing.T) { testWire(t, f, m) })
 		})
 	}
 	f.checkLogs(t)

@@ -15,10 +15,12 @@ func ReceivedBody() []byte { return []byte(`{"received":true}`) }
 func DuplicateBody() []byte { return []byte(`{"received":true,"duplicate":true}`) }
 
 // ErrorBody is the answer to a refused delivery: {"error":"<PublicMessage(err)>"}.
-func ErrorBody(err error) []byte {
+func ErrorBody(err error) []byte { return errorJSON(PublicMessage(err)) }
+
+func errorJSON(msg string) []byte {
 	b, marshalErr := json.Marshal(struct {
 		Error string `json:"error"`
-	}{PublicMessage(err)})
+	}{msg})
 	if marshalErr != nil {
 		return []byte(`{"error":"webhook rejected"}`)
 	}

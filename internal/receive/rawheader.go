@@ -2,8 +2,10 @@ package receive
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/webhookkit/openai-webhooks/core"
@@ -91,4 +93,47 @@ func CheckTransferEncoding(te string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: Transfer-Encoding %q; send the body with Content-Length or chunked, and nothing else", ErrUnsupportedTransferEncoding, truncate(te, 32))
+}
+
+// VerifyFastHTTP verifies a delivery received by fasthttp, for the fiber adapters: body
+// is the body as received (never decompressed) and rawHeaders the request's raw header
+// block (see RawHeaders). For a request built by hand rather than parsed, which has no
+// raw block, peek reads a header from fasthttp's map instead. Everything the event keeps
+// is copied, since fasthttp reuses its buffers.
+func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, peek func(name string) string) (*core.Event, error) {
+	h := ParseRawHeaders(rawHeaders)
+	if !h.Found {
+		h.Webhook = core.Headers{
+			ID:        strings.Clone(peek(core.HeaderID)),
+			Timestamp: strings.Clone(peek(core.HeaderTimestamp)),
+			Signature: strings.Clone(peek(core.HeaderSignature)),
+		}
+	}
+	if err := CheckTransferEncoding(h.TransferEncoding); err != nil {
+		return nil, p.reject(ctx, h.Webhook, err)
+	}
+	return p.Verify(ctx, body, h.Webhook)
+}
+
+// FrameworkErrorBody is the answer to a request the framework itself refused before any
+// handler ran (fiber's ErrorHandler: body over its BodyLimit, read timeout, malformed
+// request): {"error":"…"} with a fixed message for status, never the framework's error
+// text.
+func FrameworkErrorBody(status int) []byte {
+	msg, ok := frameworkMessages[status]
+	if !ok {
+		msg = strings.ToLower(http.StatusText(status))
+		if msg == "" || status >= 500 {
+			msg = "internal server error"
+		}
+	}
+	return errorJSON(msg)
+}
+
+var frameworkMessages = map[int]string{
+	http.StatusBadRequest:                  "malformed HTTP request",
+	http.StatusRequestTimeout:              "timed out reading the request",
+	http.StatusRequestEntityTooLarge:       "the request body is over the server's limit",
+	http.StatusRequestHeaderFieldsTooLarge: "the request headers are too large",
+	http.StatusNotImplemented:              "unsupported transfer encoding",
 }
