@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 )
 

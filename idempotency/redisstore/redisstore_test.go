@@ -12,8 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
+	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 )
 
