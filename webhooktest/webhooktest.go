@@ -171,10 +171,10 @@ func (d Delivery) Header() http.Header {
 	return h
 }
 
-// Request returns an incoming POST request of the delivery to target, for a handler's
+// NewRequest returns an incoming POST request of the delivery to target, for a handler's
 // ServeHTTP, as httptest.NewRequest does: target is a path such as "/webhooks/openai" or
 // an absolute URL. To send it to a server over the network, use NewClientRequest.
-func (d Delivery) Request(target string) *http.Request {
+func (d Delivery) NewRequest(target string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(d.Body))
 	for k, v := range d.Header() {
 		r.Header[k] = v
@@ -232,7 +232,7 @@ func (s *Sender) SignBody(body []byte, opts ...Option) Delivery {
 }
 
 // NewRequest returns an incoming, signed POST request to target of an event of type t
-// with data, ready for a handler's ServeHTTP: Delivery(t, data, opts...).Request(target).
+// with data, ready for a handler's ServeHTTP: Delivery(t, data, opts...).NewRequest(target).
 func (s *Sender) NewRequest(target string, t core.EventType, data any, opts ...Option) *http.Request {
-	return s.Delivery(t, data, opts...).Request(target)
+	return s.Delivery(t, data, opts...).NewRequest(target)
 }
