@@ -215,10 +215,10 @@ func TestPanicsOnWhatCannotBeSent(t *testing.T) {
 // and one from another sender are refused.
 func TestNewClientRequestOverHTTP(t *testing.T) {
 	sender := webhooktest.NewSender()
-	var got []string
+	handled := make(chan string, 10)
 	mux := core.NewMux()
 	core.On(mux, core.BatchCompleted, func(_ context.Context, _ *core.Event, data core.BatchData) error {
-		got = append(got, data.ID)
+		handled <- data.ID
 		return nil
 	})
 	srv := httptest.NewServer(nethttp.Handler(sender.Verifier(), mux, nethttp.WithLogger(slog.New(slog.DiscardHandler))))
@@ -244,6 +244,12 @@ func TestNewClientRequestOverHTTP(t *testing.T) {
 	forged := webhooktest.NewSender().Delivery(core.BatchCompleted, core.BatchData{ID: "forged"})
 	if status := send(forged.NewClientRequest(srv.URL)); status != http.StatusBadRequest {
 		t.Errorf("forged delivery: %d, want 400", status)
+	}
+	srv.Close() // waits for the handlers
+	close(handled)
+	var got []string
+	for id := range handled {
+		got = append(got, id)
 	}
 	if len(got) != 1 || got[0] != "batch_http" {
 		t.Errorf("handler saw %v, want [batch_http]", got)
