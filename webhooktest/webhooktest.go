@@ -60,8 +60,9 @@ func NewSender() *Sender {
 }
 
 // NewSenderWithSecret returns a Sender that signs with secret: a whsec_ secret as the
-// OpenAI dashboard shows it, or its bare base64. It returns an error wrapping
-// core.ErrInvalidSecret for anything core.NewVerifier refuses.
+// OpenAI dashboard shows it, or its bare base64 (v1 signatures, as OpenAI sends). It
+// returns an error wrapping core.ErrInvalidSecret for anything else, whsk_ ed25519 keys
+// included: sign v1a deliveries with core.NewSigner.
 func NewSenderWithSecret(secret string) (*Sender, error) {
 	if _, err := core.NewVerifier(secret); err != nil {
 		return nil, fmt.Errorf("webhooktest: %w", err)
