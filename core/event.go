@@ -87,13 +87,15 @@ func DecodeData[T any](e *Event) (T, error) {
 	if e == nil || len(e.Data) == 0 || string(e.Data) == "null" {
 		return zero, fmt.Errorf("%w: the event has no \"data\"", ErrMalformedEvent)
 	}
-	data := &zero
+	var data *T
 	if want := dataTypeOf(e.Type); want != nil {
 		p, ok := want.(*T)
 		if !ok {
 			return zero, dataTypeMismatch[T](e.Type, want)
 		}
-		data = p
+		data = p // the struct of the type, already allocated
+	} else {
+		data = new(T)
 	}
 	if err := json.Unmarshal(e.Data, data); err != nil {
 		return zero, fmt.Errorf("%w: data of %s does not decode into %T: %v", ErrMalformedEvent, e.Type, zero, err)
