@@ -28,8 +28,14 @@ var (
 	// configured secret.
 	ErrNoMatchingSignature = errors.New("no matching webhook signature")
 	// ErrMalformedEvent: the verified body is not a JSON event object with a non-empty
-	// string id and type, or its data does not decode into the requested type.
+	// string id and type, or its data is absent or does not decode into the requested
+	// type.
 	ErrMalformedEvent = errors.New("malformed webhook event")
+	// ErrDataTypeMismatch: DecodeData or On was asked for a data type that is not the data
+	// struct of a known event type, such as BatchData for response.completed. It is a
+	// mistake in the program, not in the delivery: a handler returning it answers 500,
+	// and the delivery is processed when OpenAI retries it after the fix.
+	ErrDataTypeMismatch = errors.New("event data type mismatch")
 	// ErrBodyTooLarge: the request body is over the configured limit.
 	ErrBodyTooLarge = errors.New("webhook body too large")
 	// ErrDeliveryInProgress: the same delivery (webhook-id) is being handled elsewhere

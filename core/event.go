@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -72,17 +73,48 @@ func ParseEvent(body []byte) (*Event, error) {
 	return e, nil
 }
 
-// DecodeData decodes the event's data into T, normally the data struct of the event's
-// type (BatchData for batch.completed, RealtimeCallIncomingData for
-// realtime.call.incoming, …). It returns an error wrapping ErrMalformedEvent when the
-// data does not fit T.
+// DecodeData decodes the event's data into T, the data struct of the event's type:
+// BatchData for batch.completed, RealtimeCallIncomingData for realtime.call.incoming, …
+// (NewData names it for each type).
+//
+// For a known type, a T that is not its data struct is a programming mistake, and
+// DecodeData returns an error wrapping ErrDataTypeMismatch rather than a zero value. For
+// a type this package does not know yet, any T the data decodes into is accepted. It
+// returns an error wrapping ErrMalformedEvent when the event has no data or the data
+// does not fit T.
 func DecodeData[T any](e *Event) (T, error) {
-	var data T
+	var zero T
 	if e == nil || len(e.Data) == 0 || string(e.Data) == "null" {
-		return data, fmt.Errorf("%w: the event has no \"data\"", ErrMalformedEvent)
+		return zero, fmt.Errorf("%w: the event has no \"data\"", ErrMalformedEvent)
 	}
-	if err := json.Unmarshal(e.Data, &data); err != nil {
-		return data, fmt.Errorf("%w: data of %s does not decode into %T: %v", ErrMalformedEvent, e.Type, data, err)
+	var data *T
+	if want := dataTypeOf(e.Type); want != nil {
+		p, ok := want.(*T)
+		if !ok {
+			return zero, dataTypeMismatch[T](e.Type, want)
+		}
+		data = p // the struct of the type, already allocated
+	} else {
+		data = new(T)
 	}
-	return data, nil
+	if err := json.Unmarshal(e.Data, data); err != nil {
+		return zero, fmt.Errorf("%w: data of %s does not decode into %T: %v", ErrMalformedEvent, e.Type, zero, err)
+	}
+	return *data, nil
+}
+
+// dataTypeMismatch describes T asked for the data of t, whose data struct is *want.
+func dataTypeMismatch[T any](t EventType, want any) error {
+	var zero T
+	name := strings.TrimPrefix(fmt.Sprintf("%T", want), "*")
+	return fmt.Errorf("%w: the data of %s is %s, not %s; decode it into %s (core.NewData gives the data type of each event type)",
+		ErrDataTypeMismatch, t, name, typeName(zero), name)
+}
+
+// typeName is the name of v's type for a message, "interface {}" for a nil interface.
+func typeName(v any) string {
+	if v == nil {
+		return "any"
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -3,6 +3,7 @@ package core_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -217,10 +218,71 @@ func TestDecodeDataErrors(t *testing.T) {
 	if _, err := core.DecodeData[core.RealtimeCallIncomingData](e); !errors.Is(err, core.ErrMalformedEvent) || !strings.Contains(err.Error(), "realtime.call.incoming") {
 		t.Errorf("DecodeData of a wrong nested shape: %v", err)
 	}
-	// Decoding into any other type works too (the data is plain JSON).
-	e = &core.Event{ID: "evt_1", Type: core.BatchCompleted, Data: []byte(`{"id":"batch_1","extra":true}`)}
+	// The data of a type not known yet decodes into any type.
+	e = &core.Event{ID: "evt_1", Type: "brand.new", Data: []byte(`{"id":"batch_1","extra":true}`)}
 	m, err := core.DecodeData[map[string]any](e)
 	if err != nil || m["id"] != "batch_1" || m["extra"] != true {
-		t.Errorf("DecodeData[map] = %v, %v", m, err)
+		t.Errorf("DecodeData[map] of an unknown type = %v, %v", m, err)
+	}
+	b, err := core.DecodeData[core.BatchData](e)
+	if err != nil || b.ID != "batch_1" {
+		t.Errorf("DecodeData[BatchData] of an unknown type = %v, %v", b, err)
+	}
+}
+
+// A known type's data decodes only into its own data struct: any other type is a
+// mistake, reported with ErrDataTypeMismatch, never a silent zero value.
+func TestDecodeDataTypeMismatch(t *testing.T) {
+	e := &core.Event{ID: "evt_1", Type: core.ResponseCompleted, Data: []byte(`{"id":"resp_1"}`)}
+	check := func(name string, err error, wantIn ...string) {
+		t.Helper()
+		if !errors.Is(err, core.ErrDataTypeMismatch) {
+			t.Fatalf("%s: %v, want ErrDataTypeMismatch", name, err)
+		}
+		if errors.Is(err, core.ErrMalformedEvent) {
+			t.Errorf("%s: a mismatch is the program's mistake, not a malformed delivery: %v", name, err)
+		}
+		if core.StatusCode(err) != 500 {
+			t.Errorf("%s: StatusCode = %d, want 500 (OpenAI retries after the fix)", name, core.StatusCode(err))
+		}
+		for _, want := range wantIn {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q does not name %q", name, err, want)
+			}
+		}
+	}
+	batch, err := core.DecodeData[core.BatchData](e)
+	check("BatchData", err, "response.completed", "core.ResponseData", "core.BatchData")
+	if batch != (core.BatchData{}) {
+		t.Errorf("BatchData = %+v, want the zero value with the error", batch)
+	}
+	_, err = core.DecodeData[*core.ResponseData](e)
+	check("*ResponseData", err, "*core.ResponseData")
+	_, err = core.DecodeData[map[string]any](e)
+	check("map", err)
+	_, err = core.DecodeData[any](e)
+	check("any", err, "not any")
+
+	// Every known type decodes into its own struct (the one NewData returns) and no other.
+	structs := map[reflect.Type]bool{}
+	for _, typ := range core.KnownEventTypes() {
+		structs[reflect.TypeOf(core.NewData(typ)).Elem()] = true
+	}
+	for _, typ := range core.KnownEventTypes() {
+		e := &core.Event{ID: "evt_1", Type: typ, Data: []byte(`{}`)}
+		own := reflect.TypeOf(core.NewData(typ)).Elem()
+		for st := range structs {
+			decode, ok := decoders[st]
+			if !ok {
+				t.Fatalf("no decoder for %v in decoders", st)
+			}
+			_, err := decode(e)
+			if st == own && err != nil {
+				t.Errorf("%s into its own %v: %v", typ, st, err)
+			}
+			if st != own && !errors.Is(err, core.ErrDataTypeMismatch) {
+				t.Errorf("%s into %v: %v, want ErrDataTypeMismatch", typ, st, err)
+			}
+		}
 	}
 }

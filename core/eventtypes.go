@@ -44,7 +44,7 @@ const (
 	FineTuningJobFailed EventType = "fine_tuning.job.failed"
 	// FineTuningJobSucceeded is sent when a fine-tuning job succeeded.
 	FineTuningJobSucceeded EventType = "fine_tuning.job.succeeded"
-	// LiveCallIncoming is sent when deprecated form of live.transport.incoming.
+	// LiveCallIncoming is the deprecated form of live.transport.incoming, still sent to some endpoints.
 	LiveCallIncoming EventType = "live.call.incoming"
 	// LiveTransportIncoming is sent when an incoming SIP session can be accepted by the Live API.
 	LiveTransportIncoming EventType = "live.transport.incoming"

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
@@ -128,4 +131,90 @@ func ExampleMux() {
 	// Output:
 	// batch done: batch_abc
 	// not handled: eval.run.succeeded
+}
+
+func ExampleOn() {
+	mux := core.NewMux()
+	// Each handler gets the data struct of its event type, decoded.
+	core.On(mux, core.ResponseCompleted, func(ctx context.Context, e *core.Event, data core.ResponseData) error {
+		fmt.Println("response done:", data.ID)
+		return nil
+	})
+	core.On(mux, core.RealtimeCallIncoming, func(ctx context.Context, e *core.Event, data core.RealtimeCallIncomingData) error {
+		fmt.Println("call:", data.CallID)
+		return nil
+	})
+
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"id":"evt_1","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_abc"}}`,
+		`{"id":"evt_2","object":"event","created_at":1750861210,"type":"realtime.call.incoming","data":{"call_id":"rtc_1","sip_headers":[]}}`,
+	} {
+		e, err := v.Unwrap([]byte(body), exampleDelivery(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := mux.HandleEvent(context.Background(), e); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	// A data type that does not belong to the event type is refused at set-up.
+	func() {
+		defer func() { fmt.Println("refused:", recover() != nil) }()
+		core.On(mux, core.ResponseCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error { return nil })
+	}()
+	// Output:
+	// response done: resp_abc
+	// call: rtc_1
+	// refused: true
+}
+
+func ExampleDecodeData() {
+	e, err := core.ParseEvent([]byte(`{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_abc"}}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	data, err := core.DecodeData[core.BatchData](e)
+	fmt.Println(data.ID, err)
+
+	// The data struct of another event type is an error, not an empty value.
+	_, err = core.DecodeData[core.ResponseData](e)
+	fmt.Println(errors.Is(err, core.ErrDataTypeMismatch))
+	// Output:
+	// batch_abc <nil>
+	// true
+}
+
+func ExampleVerifier_VerifyHTTP() {
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	body := `{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}`
+	// A request as OpenAI sends it.
+	r, err := http.NewRequest(http.MethodPost, "https://example.com/webhooks/openai", strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	exampleDelivery(body).Set(r.Header)
+
+	// In a handler: read the raw body, then verify it with the request's headers.
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("genuine:", v.VerifyHTTP(raw, r.Header))
+
+	e, err := v.UnwrapHTTP(raw, r.Header)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(e.Type, e.WebhookID)
+	// Output:
+	// genuine: <nil>
+	// batch.completed wh_685c059ae39c8190af8c71ed1022a24d
 }

@@ -183,12 +183,19 @@ func FuzzParseEvent(f *testing.F) {
 		if len(e.Data) > 0 && !json.Valid(e.Data) {
 			t.Fatalf("Data is not valid JSON: %q", e.Data)
 		}
-		// The typed decoders fail only with ErrMalformedEvent on what ParseEvent accepted.
-		if _, err := core.DecodeData[core.AgentSessionData](e); err != nil && !errors.Is(err, core.ErrMalformedEvent) {
-			t.Fatalf("DecodeData: %v", err)
-		}
-		if _, err := core.DecodeData[core.RealtimeCallIncomingData](e); err != nil && !errors.Is(err, core.ErrMalformedEvent) {
-			t.Fatalf("DecodeData: %v", err)
+		// The typed decoders fail only with ErrMalformedEvent on what ParseEvent accepted,
+		// or with ErrDataTypeMismatch when the type is known and has other data.
+		for _, decode := range []func() error{
+			func() error { _, err := core.DecodeData[core.AgentSessionData](e); return err },
+			func() error { _, err := core.DecodeData[core.RealtimeCallIncomingData](e); return err },
+		} {
+			err := decode()
+			if err != nil && !errors.Is(err, core.ErrMalformedEvent) && !errors.Is(err, core.ErrDataTypeMismatch) {
+				t.Fatalf("DecodeData: %v", err)
+			}
+			if errors.Is(err, core.ErrDataTypeMismatch) && !e.Type.Known() {
+				t.Fatalf("DecodeData: a mismatch on the unknown type %q: %v", e.Type, err)
+			}
 		}
 	})
 }

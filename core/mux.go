@@ -18,8 +18,9 @@ type HandlerFunc func(ctx context.Context, e *Event) error
 // HandleEvent calls f(ctx, e).
 func (f HandlerFunc) HandleEvent(ctx context.Context, e *Event) error { return f(ctx, e) }
 
-// Mux dispatches events to handlers by type. It is a Handler; register handlers with On
-// and Fallback. It is safe for concurrent use.
+// Mux dispatches events to handlers by type. It is a Handler; register handlers with the
+// function On (a handler with the typed data of its event type), or with the methods On,
+// OnFunc and Fallback. It is safe for concurrent use.
 type Mux struct {
 	mu       sync.RWMutex
 	handlers map[EventType]Handler
@@ -43,6 +44,43 @@ func (m *Mux) On(t EventType, h Handler) {
 // OnFunc registers the function f for events of type t.
 func (m *Mux) OnFunc(t EventType, f func(ctx context.Context, e *Event) error) {
 	m.On(t, HandlerFunc(f))
+}
+
+// On registers h on m for events of type t, with the event's data decoded into T, the
+// data struct of t (see DecodeData):
+//
+//	core.On(mux, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
+//		return fetchBatchOutput(ctx, data.ID)
+//	})
+//
+// It replaces any handler registered for t before. Registration is program set-up, so a
+// mistake there panics with a clear message, as http.ServeMux does for a bad pattern: a
+// nil m or h, or a T that is not the data struct of t when t is a known event type
+// (such as BatchData for response.completed). For a type this package does not know
+// yet, any T the data decodes into is accepted.
+//
+// When a delivery's data does not decode into T, the handler is not called and the error
+// of DecodeData (ErrMalformedEvent) is returned, so that the delivery is answered with an
+// error status rather than handled with empty data.
+func On[T any](m *Mux, t EventType, h func(ctx context.Context, e *Event, data T) error) {
+	if m == nil {
+		panic("core.On: the Mux is nil; create it with core.NewMux")
+	}
+	if h == nil {
+		panic(fmt.Sprintf("core.On: the handler for %q is nil", t))
+	}
+	if want := dataTypeOf(t); want != nil {
+		if _, ok := want.(*T); !ok {
+			panic("core.On: " + dataTypeMismatch[T](t, want).Error())
+		}
+	}
+	m.On(t, HandlerFunc(func(ctx context.Context, e *Event) error {
+		data, err := DecodeData[T](e)
+		if err != nil {
+			return err
+		}
+		return h(ctx, e, data)
+	}))
 }
 
 // Fallback registers h for events of every type that has no handler of its own.

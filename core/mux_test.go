@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -159,5 +160,90 @@ func TestContext(t *testing.T) {
 	inner := event(core.BatchFailed)
 	if e, _ := core.FromContext(core.NewContext(ctx, inner)); e != inner {
 		t.Errorf("inner event not returned")
+	}
+}
+
+func TestOnTyped(t *testing.T) {
+	ctx := t.Context()
+	m := core.NewMux()
+	var got []string
+	core.On(m, core.BatchCompleted, func(_ context.Context, e *core.Event, data core.BatchData) error {
+		got = append(got, string(e.Type)+" "+data.ID)
+		return nil
+	})
+	core.On(m, core.RealtimeCallIncoming, func(_ context.Context, _ *core.Event, data core.RealtimeCallIncomingData) error {
+		got = append(got, "call "+data.CallID+" "+data.SIPHeaders[0].Value)
+		return nil
+	})
+	// A type not known yet: any data type is accepted.
+	type futureData struct {
+		Widget string `json:"widget"`
+	}
+	core.On(m, "brand.new", func(_ context.Context, _ *core.Event, data futureData) error {
+		got = append(got, "future "+data.Widget)
+		return nil
+	})
+	for _, e := range []*core.Event{
+		{ID: "evt_1", Type: core.BatchCompleted, Data: []byte(`{"id":"batch_1"}`)},
+		{ID: "evt_2", Type: core.RealtimeCallIncoming, Data: []byte(`{"call_id":"rtc_1","sip_headers":[{"name":"From","value":"sip:a@b"}]}`)},
+		{ID: "evt_3", Type: "brand.new", Data: []byte(`{"widget":"w"}`)},
+	} {
+		if err := m.HandleEvent(ctx, e); err != nil {
+			t.Fatalf("%s: %v", e.Type, err)
+		}
+	}
+	if want := "[batch.completed batch_1 call rtc_1 sip:a@b future w]"; fmt.Sprint(got) != want {
+		t.Errorf("handlers saw %v, want %s", got, want)
+	}
+
+	// Data that does not decode: the handler is not called, the error is returned.
+	err := m.HandleEvent(ctx, &core.Event{ID: "evt_4", Type: core.BatchCompleted, Data: []byte(`{"id":42}`)})
+	if !errors.Is(err, core.ErrMalformedEvent) || len(got) != 3 {
+		t.Errorf("undecodable data: %v (handlers ran %d times), want ErrMalformedEvent and no call", err, len(got))
+	}
+	// The handler's own error comes back as it is.
+	boom := errors.New("database down")
+	core.On(m, core.BatchFailed, func(context.Context, *core.Event, core.BatchData) error { return boom })
+	if err := m.HandleEvent(ctx, event(core.BatchFailed)); !errors.Is(err, boom) {
+		t.Errorf("handler error: %v", err)
+	}
+}
+
+// A data type that cannot belong to a known event type is refused when the handler is
+// registered (program set-up), not when a delivery arrives.
+func TestOnTypedMismatchPanics(t *testing.T) {
+	mustPanic := func(name string, wantIn []string, register func()) {
+		t.Helper()
+		defer func() {
+			t.Helper()
+			r := recover()
+			msg, _ := r.(string)
+			if r == nil {
+				t.Fatalf("%s: no panic", name)
+			}
+			for _, want := range wantIn {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%s: panic %q does not name %q", name, msg, want)
+				}
+			}
+		}()
+		register()
+	}
+	m := core.NewMux()
+	mustPanic("wrong struct", []string{"core.On", "response.completed", "core.ResponseData", "core.BatchData"}, func() {
+		core.On(m, core.ResponseCompleted, func(context.Context, *core.Event, core.BatchData) error { return nil })
+	})
+	mustPanic("map", []string{"batch.completed", "core.BatchData"}, func() {
+		core.On(m, core.BatchCompleted, func(context.Context, *core.Event, map[string]any) error { return nil })
+	})
+	mustPanic("nil mux", []string{"nil", "core.NewMux"}, func() {
+		core.On(nil, core.BatchCompleted, func(context.Context, *core.Event, core.BatchData) error { return nil })
+	})
+	mustPanic("nil handler", []string{"nil", "batch.completed"}, func() {
+		core.On[core.BatchData](m, core.BatchCompleted, nil)
+	})
+	// Nothing was registered by the refused calls.
+	if err := m.HandleEvent(t.Context(), event(core.ResponseCompleted)); err != nil {
+		t.Errorf("after refused registrations: %v", err)
 	}
 }

@@ -196,3 +196,21 @@ func TestHeadersFromAllocations(t *testing.T) {
 		t.Fatal(h)
 	}
 }
+
+// VerifyHTTP costs what HeadersFrom and Verify cost: nothing on the heap.
+func TestVerifyHTTPAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	body := benchBody(400)
+	hdr := http.Header{}
+	signedHeaders(t, testID, testNow, body).Set(hdr)
+	v := mustVerifier(t, testSecret, fixedClock(testNow))
+	var err error
+	if n := testing.AllocsPerRun(200, func() { err = v.VerifyHTTP(body, hdr) }); n != 0 {
+		t.Errorf("VerifyHTTP allocates %v times per call, want 0", n)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -32,6 +32,8 @@ func parseVerifyKey(secret string) (verifyKey, error) {
 	switch {
 	case s == "":
 		return verifyKey{}, fmt.Errorf("%w: the secret is empty; %s", ErrInvalidSecret, secretHelp)
+	case isQuoted(s):
+		return verifyKey{}, fmt.Errorf("%w: the secret is quoted (it starts and ends with %c): remove the quotes, which a .env file, a YAML value or shell quoting kept as part of the value", ErrInvalidSecret, s[0])
 	case looksLikeSignature(s):
 		return verifyKey{}, fmt.Errorf("%w: %q is a signature (the webhook-signature header), not a secret; %s", ErrInvalidSecret, redact(s), secretHelp)
 	case strings.HasPrefix(s, prefixPrivateKey):
@@ -102,6 +104,11 @@ func decodeBase64Secret(s string) ([]byte, error) {
 		return key, nil
 	}
 	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// isQuoted reports whether s is wrapped in a pair of double or single quotes.
+func isQuoted(s string) bool {
+	return len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]
 }
 
 func looksLikeSignature(s string) bool {

@@ -36,6 +36,9 @@ func TestNewVerifierRefuses(t *testing.T) {
 		{"whpk_ of 31 bytes", "whpk_" + b64(ed.pub[:31]), "31 bytes"},
 		{"whpk_ of a P-256 DER key", "whpk_" + ecdsaDER(t), "ecdsa"},
 		{"whpk_ holding a private key", "whpk_" + b64(ed.priv), "64 bytes"},
+		{"whsec_ in double quotes", `"` + testSecret + `"`, "the secret is quoted (it starts and ends with \")"},
+		{"whsec_ in single quotes", "'" + testSecret + "'", "quoted"},
+		{"bare base64 in quotes", `"` + strings.TrimPrefix(testSecret, "whsec_") + `"`, "remove the quotes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -46,8 +47,11 @@ type Verifier struct {
 	messages   sync.Pool   // *[]byte scratch for ed25519, which needs one contiguous message
 }
 
-// Option configures a Verifier.
-type Option func(*verifierConfig) error
+// Option is a setting of NewVerifier and NewVerifierFromEnv: WithTolerance, WithClock or
+// WithSecret.
+type Option struct {
+	apply func(*verifierConfig) error
+}
 
 type verifierConfig struct {
 	secrets   []string
@@ -64,34 +68,34 @@ type verifierConfig struct {
 // the clock to when it arrived with WithClock, or check the signature alone with
 // VerifyIgnoringTimestamp.
 func WithTolerance(d time.Duration) Option {
-	return func(c *verifierConfig) error {
+	return Option{func(c *verifierConfig) error {
 		if d < time.Second {
 			return fmt.Errorf("%w: tolerance %v is under one second and would refuse nearly every delivery; use a duration such as 5*time.Minute (DefaultTolerance), or WithClock to check a recorded delivery", ErrInvalidOption, d)
 		}
 		c.tolerance = d
 		return nil
-	}
+	}}
 }
 
 // WithClock sets the clock timestamps are checked against (default time.Now). Tests use
 // it to verify recorded deliveries.
 func WithClock(now func() time.Time) Option {
-	return func(c *verifierConfig) error {
+	return Option{func(c *verifierConfig) error {
 		if now != nil {
 			c.now = now
 		}
 		return nil
-	}
+	}}
 }
 
 // WithSecret makes the verifier accept one more secret: the next secret during a
 // rotation, or a whpk_ public key beside a whsec_ secret. A delivery is valid when any
 // signature in its header matches any of the secrets.
 func WithSecret(secret string) Option {
-	return func(c *verifierConfig) error {
+	return Option{func(c *verifierConfig) error {
 		c.secrets = append(c.secrets, secret)
 		return nil
-	}
+	}}
 }
 
 // NewVerifier returns a Verifier for secret, which is a whsec_ secret as OpenAI shows it,
@@ -104,7 +108,10 @@ func WithSecret(secret string) Option {
 func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 	cfg := verifierConfig{secrets: []string{secret}, tolerance: DefaultTolerance, now: time.Now}
 	for _, opt := range opts {
-		if err := opt(&cfg); err != nil {
+		if opt.apply == nil {
+			continue // the zero Option changes nothing
+		}
+		if err := opt.apply(&cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -223,6 +230,23 @@ func (v *Verifier) Unwrap(body []byte, h Headers) (*Event, error) {
 		return nil, err
 	}
 	return newEvent(body, h.Trim())
+}
+
+// VerifyHTTP is Verify with the three headers read from an http.Header, such as
+// r.Header of an *http.Request, whatever their letter case (see HeadersFrom):
+//
+//	if err := v.VerifyHTTP(body, r.Header); err != nil {
+//		http.Error(w, "invalid webhook", core.StatusCode(err))
+//		return
+//	}
+func (v *Verifier) VerifyHTTP(body []byte, h http.Header) error {
+	return v.Verify(body, HeadersFrom(h))
+}
+
+// UnwrapHTTP is Unwrap with the three headers read from an http.Header, such as r.Header
+// of an *http.Request, whatever their letter case (see HeadersFrom).
+func (v *Verifier) UnwrapHTTP(body []byte, h http.Header) (*Event, error) {
+	return v.Unwrap(body, HeadersFrom(h))
 }
 
 // UnwrapIgnoringTimestamp is Unwrap with VerifyIgnoringTimestamp: for workers that

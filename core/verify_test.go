@@ -613,3 +613,47 @@ func TestTimestampCenturiesAwayIsDescribedInSeconds(t *testing.T) {
 		t.Fatalf("got %v, want ErrTimestampTooNew in seconds mentioning milliseconds", err)
 	}
 }
+
+// VerifyHTTP and UnwrapHTTP read the headers from an http.Header, in any letter case,
+// and give exactly what Verify and Unwrap give for the same headers.
+func TestVerifyHTTP(t *testing.T) {
+	body := testBody()
+	h := signedHeaders(t, testID, testNow, body)
+	v := mustVerifier(t, testSecret, fixedClock(testNow))
+
+	canonical := http.Header{}
+	h.Set(canonical)
+	lower := http.Header{"webhook-id": {h.ID}, "WEBHOOK-TIMESTAMP": {h.Timestamp}, "webhook-signature": {h.Signature}}
+	for name, hdr := range map[string]http.Header{"canonical": canonical, "other case": lower} {
+		if err := v.VerifyHTTP(body, hdr); err != nil {
+			t.Errorf("%s: VerifyHTTP = %v", name, err)
+		}
+		e, err := v.UnwrapHTTP(body, hdr)
+		if err != nil || e.WebhookID != testID || e.Type != core.BatchCompleted || e.Headers != h {
+			t.Errorf("%s: UnwrapHTTP = %+v, %v", name, e, err)
+		}
+	}
+
+	missing := canonical.Clone()
+	missing.Del(core.HeaderSignature)
+	if err := v.VerifyHTTP(body, missing); !errors.Is(err, core.ErrMissingHeader) || !strings.Contains(err.Error(), core.HeaderSignature) {
+		t.Errorf("without webhook-signature: %v", err)
+	}
+	if _, err := v.UnwrapHTTP(body, missing); !errors.Is(err, core.ErrMissingHeader) {
+		t.Errorf("UnwrapHTTP without webhook-signature: %v", err)
+	}
+	if err := v.VerifyHTTP(append([]byte(" "), body...), canonical); !errors.Is(err, core.ErrNoMatchingSignature) {
+		t.Errorf("changed body: %v", err)
+	}
+	if err := v.VerifyHTTP(body, nil); !errors.Is(err, core.ErrMissingHeader) {
+		t.Errorf("nil header: %v", err)
+	}
+}
+
+// The zero Option changes nothing.
+func TestZeroOption(t *testing.T) {
+	v, err := core.NewVerifier(testSecret, core.Option{})
+	if err != nil || v.Tolerance() != core.DefaultTolerance {
+		t.Fatalf("NewVerifier with a zero Option: %v, %v", v, err)
+	}
+}

@@ -26,10 +26,16 @@ func ExampleMiddleware() {
 	}
 	e := echo.New()
 	e.POST("/webhooks/openai", func(c echo.Context) error {
-		ev, _ := echoadapter.EventFrom(c)
+		ev, ok := echoadapter.EventFrom(c)
+		if !ok { // only without the middleware in front
+			return echo.NewHTTPError(http.StatusInternalServerError)
+		}
 		switch ev.Type {
 		case core.BatchCompleted:
-			data, _ := core.DecodeData[core.BatchData](ev)
+			data, err := core.DecodeData[core.BatchData](ev)
+			if err != nil {
+				return echo.NewHTTPError(http.StatusInternalServerError) // OpenAI retries
+			}
 			fmt.Println("batch done:", data.ID)
 		default:
 			fmt.Println("ignored:", ev.Type)

@@ -29,10 +29,16 @@ func ExampleMiddleware() {
 	}
 	app := fiber.New()
 	app.Post("/webhooks/openai", fiberadapter.Middleware(v), func(c *fiber.Ctx) error {
-		e, _ := fiberadapter.EventFrom(c)
+		e, ok := fiberadapter.EventFrom(c)
+		if !ok { // only without the middleware in front
+			return fiber.ErrInternalServerError
+		}
 		switch e.Type {
 		case core.BatchCompleted:
-			data, _ := core.DecodeData[core.BatchData](e)
+			data, err := core.DecodeData[core.BatchData](e)
+			if err != nil {
+				return fiber.ErrInternalServerError // OpenAI retries
+			}
 			fmt.Println("batch done:", data.ID)
 		default:
 			fmt.Println("ignored:", e.Type)

@@ -26,10 +26,18 @@ func ExampleMiddleware() {
 	}
 	r := gin.New()
 	r.POST("/webhooks/openai", ginadapter.Middleware(v), func(c *gin.Context) {
-		e, _ := ginadapter.EventFrom(c)
+		e, ok := ginadapter.EventFrom(c)
+		if !ok { // only without the middleware in front
+			c.Status(http.StatusInternalServerError)
+			return
+		}
 		switch e.Type {
 		case core.BatchCompleted:
-			data, _ := core.DecodeData[core.BatchData](e)
+			data, err := core.DecodeData[core.BatchData](e)
+			if err != nil {
+				c.Status(http.StatusInternalServerError) // OpenAI retries
+				return
+			}
 			fmt.Println("batch done:", data.ID)
 		default:
 			fmt.Println("ignored:", e.Type)

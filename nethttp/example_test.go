@@ -39,10 +39,18 @@ func ExampleMiddleware() {
 		log.Fatal(err)
 	}
 	webhook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		event, _ := nethttp.EventFrom(r)
+		event, ok := nethttp.EventFrom(r)
+		if !ok { // only without the middleware in front
+			http.Error(w, "not a verified delivery", http.StatusInternalServerError)
+			return
+		}
 		switch event.Type {
 		case core.BatchCompleted:
-			data, _ := core.DecodeData[core.BatchData](event)
+			data, err := core.DecodeData[core.BatchData](event)
+			if err != nil {
+				http.Error(w, "handler failed", http.StatusInternalServerError) // OpenAI retries
+				return
+			}
 			fmt.Println("batch done:", data.ID)
 		default:
 			fmt.Println("not handled:", event.Type) // acknowledge types you do not handle

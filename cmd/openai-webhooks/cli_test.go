@@ -54,6 +54,9 @@ func TestUsage(t *testing.T) {
 				wantContains(t, "help", r.stdout, "  "+cmd.name+" ")
 			}
 			wantContains(t, "help", r.stdout, "0  success", "1  failure", "2  usage error", "OPENAI_WEBHOOK_SECRET")
+			if n := strings.Count(r.stdout, "Exit status:"); n != 1 {
+				t.Errorf("the help shows the exit status %d times, want once:\n%s", n, r.stdout)
+			}
 		}
 	})
 	t.Run("unknown command", func(t *testing.T) {
@@ -69,7 +72,16 @@ func TestUsage(t *testing.T) {
 		t.Run(cmd.name+" -h", func(t *testing.T) {
 			r := runCLI(t, "", nil, cmd.name, "-h")
 			wantCode(t, r, 0)
-			wantContains(t, cmd.name+" -h", r.stdout, "Usage:\n  openai-webhooks "+cmd.name, "Exit status:", "2  usage error")
+			wantContains(t, cmd.name+" -h", r.stdout, "Usage:\n  openai-webhooks "+cmd.name)
+			// The exit status is explained once, in the main help, not under every command.
+			if strings.Contains(r.stdout, "Exit status:") {
+				t.Errorf("%s -h repeats the exit status block:\n%s", cmd.name, r.stdout)
+			}
+			for _, line := range strings.Split(r.stdout, "\n") {
+				if strings.TrimRight(line, " ") != line {
+					t.Errorf("%s -h: trailing space in %q", cmd.name, line)
+				}
+			}
 			r = runCLI(t, "", nil, "help", cmd.name)
 			wantCode(t, r, 0)
 			wantContains(t, "help "+cmd.name, r.stdout, "Usage:\n  openai-webhooks "+cmd.name)
@@ -77,7 +89,7 @@ func TestUsage(t *testing.T) {
 		t.Run(cmd.name+" unknown flag", func(t *testing.T) {
 			r := runCLI(t, "", nil, cmd.name, "--no-such-flag")
 			wantCode(t, r, 2)
-			wantContains(t, "stderr", r.stderr, "flag provided but not defined", "openai-webhooks "+cmd.name+" -h")
+			wantContains(t, "stderr", r.stderr, "unknown flag --no-such-flag\n", "openai-webhooks "+cmd.name+" -h")
 		})
 	}
 	usageErrors := []struct {
@@ -95,7 +107,13 @@ func TestUsage(t *testing.T) {
 		{"verify without secret", []string{"verify", "--file", "a", "--id", "x"}, "no secret"},
 		{"listen bad path", []string{"listen", "--path", "hooks"}, "must start with /"},
 		{"positional argument", []string{"secret", "extra"}, "unexpected argument"},
-		{"bad flag value", []string{"send", "--timestamp", "soon"}, "invalid value"},
+		// Flags are named as typed: the flag package itself writes "-name" for "--name".
+		{"bad flag value", []string{"send", "--timestamp", "soon"}, `invalid value "soon" for flag --timestamp:`},
+		{"bad flag value, one dash", []string{"send", "-timestamp=soon"}, `invalid value "soon" for flag -timestamp:`},
+		{"bad boolean", []string{"events", "--json=maybe"}, `invalid boolean value "maybe" for --json:`},
+		{"flag without its value", []string{"verify", "--file", "x", "--secret"}, "flag --secret needs a value"},
+		{"unknown flag, one dash", []string{"verify", "-bogus"}, "unknown flag -bogus\n"},
+		{"unknown flag with a value", []string{"verify", "--bogus=1"}, "unknown flag --bogus\n"},
 	}
 	for _, tc := range usageErrors {
 		t.Run(tc.name, func(t *testing.T) {

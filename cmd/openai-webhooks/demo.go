@@ -35,7 +35,7 @@ It prints a table of what was sent, the status expected, the status answered and
 (the body of the answer), and checks that the handler ran once per accepted delivery.
 It exits 0 only when every answer is the expected one.`,
 	examples: `openai-webhooks demo
-go run github.com/webhookkit/openai-webhooks/cmd/openai-webhooks@latest demo`,
+go run ./cmd/openai-webhooks demo   # from a clone of the repository, until the module is published`,
 }
 
 // demoDelivery is one row of the demo: what is sent and what must come back.

@@ -14,6 +14,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -249,10 +251,15 @@ func receiverURL(listening net.Addr, requested, path string) string {
 func commandName() string {
 	exe := os.Args[0]
 	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		cwdHasCmd := false
 		if fi, err := os.Stat(filepath.Join("cmd", "openai-webhooks")); err == nil && fi.IsDir() {
-			return "go run ./cmd/openai-webhooks"
+			cwdHasCmd = true
 		}
-		return "go run github.com/webhookkit/openai-webhooks/cmd/openai-webhooks@latest"
+		version := ""
+		if info, ok := debug.ReadBuildInfo(); ok {
+			version = info.Main.Version
+		}
+		return goRunCommand(cwdHasCmd, sourceRoot(), version)
 	}
 	base := filepath.Base(exe)
 	if found, err := exec.LookPath(base); err == nil {
@@ -263,4 +270,36 @@ func commandName() string {
 		}
 	}
 	return shellQuote(exe)
+}
+
+// goRunCommand is the "go run" command line that runs this program again, for a
+// program started with go run: from the clone it runs from, when the current directory
+// is its root (cwdHasCmd) or the clone is known (root, run with go -C), else at the
+// module version it was run at. It never suggests "@latest" of a module that may not
+// be published: that would fail for someone who has not cloned it.
+func goRunCommand(cwdHasCmd bool, root, version string) string {
+	switch {
+	case cwdHasCmd:
+		return "go run ./cmd/openai-webhooks"
+	case root != "":
+		return "go -C " + shellQuote(root) + " run ./cmd/openai-webhooks"
+	case version != "" && version != "(devel)":
+		return "go run github.com/webhookkit/openai-webhooks/cmd/openai-webhooks@" + version
+	default:
+		return "go run ./cmd/openai-webhooks" // from the root of a clone: the only way left
+	}
+}
+
+// sourceRoot returns the root of the module this program was compiled from, when its
+// sources are still where they were compiled (go run from a clone), else "".
+func sourceRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		return ""
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file))) // <root>/cmd/openai-webhooks/listen.go
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return ""
+	}
+	return root
 }

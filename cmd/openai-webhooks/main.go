@@ -1,8 +1,14 @@
 // Command openai-webhooks receives, sends and debugs OpenAI webhooks, which are signed
 // with the Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature).
 //
+// Until the module is published, run it from a clone of the repository:
+//
+//	git clone https://github.com/webhookkit/openai-webhooks.git
+//	cd openai-webhooks && go run ./cmd/openai-webhooks demo
+//
+// Once it is published, install it with
+//
 //	go install github.com/webhookkit/openai-webhooks/cmd/openai-webhooks@latest
-//	openai-webhooks demo
 //
 // Subcommands:
 //
@@ -14,6 +20,7 @@
 //	verify   check a captured delivery and explain exactly why it fails
 //	secret   print a new whsec_ secret
 //	events   list the known event types and their data fields
+//	version  print the module version this program was built from
 //
 // Exit status: 0 success; 1 failure (verification failed, a non-2xx answer, a demo
 // answer that was not the expected one, an unusable secret, an I/O error); 2 usage error
@@ -73,6 +80,7 @@ func commands() []command {
 		{"verify", "check a captured delivery and explain why it fails", runVerify},
 		{"secret", "print a new whsec_ signing secret", runSecret},
 		{"events", "list the known event types and their data fields", runEvents},
+		{"version", "print the module version this program was built from", runVersion},
 	}
 }
 
@@ -98,7 +106,8 @@ Commands:
 Start with:
   %[1]s demo
 
-Run '%[1]s <command> -h' for the flags of a command.
+Run '%[1]s <command> -h' for the flags of a command. Flags are written --name value
+or --name=value.
 
 Environment:
   %[2]s  the endpoint's signing secret (whsec_…), used when --secret is not given
@@ -125,6 +134,9 @@ func run(c *cli, args []string) int {
 		if cmd.name == name {
 			return exitCode(c, cmd.name, cmd.run(c, rest))
 		}
+	}
+	if name == "-version" || name == "--version" {
+		return exitCode(c, "version", runVersion(c, rest))
 	}
 	if strings.HasPrefix(name, "-") {
 		fmt.Fprintf(c.stderr, "%s: flag %s given before a command\nRun '%s -h' for usage.\n", progName, name, progName)
@@ -189,7 +201,7 @@ func (c *cli) parse(fs *flag.FlagSet, u cmdUsage, args []string) error {
 			printUsage(c.stdout, fs, u)
 			return errHelp
 		}
-		return &usageError{msg: err.Error()}
+		return &usageError{msg: flagError(err, args)}
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (this command takes flags only)", fs.Arg(0))
@@ -198,7 +210,7 @@ func (c *cli) parse(fs *flag.FlagSet, u cmdUsage, args []string) error {
 }
 
 func printUsage(w io.Writer, fs *flag.FlagSet, u cmdUsage) {
-	fmt.Fprintf(w, "Usage:\n  %s %s %s\n\n", progName, u.name, u.synopsis)
+	fmt.Fprintf(w, "Usage:\n  %s\n\n", strings.TrimSpace(progName+" "+u.name+" "+u.synopsis))
 	fmt.Fprintf(w, "%s\n", strings.TrimSpace(u.about))
 	var flags strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
@@ -222,7 +234,46 @@ func printUsage(w io.Writer, fs *flag.FlagSet, u cmdUsage) {
 			fmt.Fprintf(w, "  %s\n", strings.TrimSpace(line))
 		}
 	}
-	fmt.Fprintf(w, "\n%s", exitStatusText)
+}
+
+// flagError rewrites an error of the flag package so that it names the flag as the user
+// typed it: the package writes "-bogus" even for "--bogus".
+func flagError(err error, args []string) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag " + typedFlag(rest, args)
+	}
+	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "flag " + typedFlag(rest, args) + " needs a value"
+	}
+	// "invalid value \"x\" for flag -name: …" and "invalid boolean value \"x\" for -name: …"
+	for _, marker := range []string{" for flag -", " for -"} {
+		if i := strings.Index(msg, marker); i >= 0 {
+			after := msg[i+len(marker):]
+			name, tail, _ := strings.Cut(after, ":")
+			return msg[:i] + strings.TrimSuffix(marker, "-") + typedFlag(name, args) + ":" + tail
+		}
+	}
+	return msg
+}
+
+// typedFlag returns the flag name as it appears in args ("--name" or "-name"), or
+// "--name" when it is not found there.
+func typedFlag(name string, args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		dashes := len(a) - len(strings.TrimLeft(a, "-"))
+		if dashes == 0 || dashes > 2 {
+			continue
+		}
+		n, _, _ := strings.Cut(a[dashes:], "=")
+		if n == name {
+			return a[:dashes] + name
+		}
+	}
+	return "--" + name
 }
 
 // flagWasSet reports whether the flag name was given on the command line.

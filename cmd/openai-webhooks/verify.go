@@ -77,20 +77,34 @@ func (r *verifyReport) firstFailure() (check, bool) {
 	return check{}, false
 }
 
-func (r *verifyReport) print(w io.Writer, headline string) {
+// print writes the report with lines of at most width columns (a word longer than the
+// line, such as a long header value, stays whole).
+func (r *verifyReport) print(w io.Writer, headline string, width int) {
 	fmt.Fprintf(w, "verify: %s\n", headline)
+	const checkIndent = 2 + 10 + 1 + 5 + 1 // "  <name>     <stat> "
 	for _, c := range r.checks {
-		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.name, c.status, c.detail)
+		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.name, c.status, wrap(c.detail, width, checkIndent, strings.Repeat(" ", checkIndent)))
 	}
 	if r.answer != "" {
-		fmt.Fprintf(w, "  %-10s %s\n", "answer", wrap(r.answer, 88, 13, strings.Repeat(" ", 13)))
+		fmt.Fprintf(w, "  %-10s %s\n", "answer", wrap(r.answer, width, 13, strings.Repeat(" ", 13)))
 	}
 	for _, n := range r.notes {
-		fmt.Fprintf(w, "note: %s\n", wrap(n, 88, len("note: "), "  "))
+		fmt.Fprintf(w, "note: %s\n", wrap(n, width, len("note: "), "  "))
 	}
 	for _, c := range r.causes {
-		fmt.Fprintf(w, "cause: %s\n", wrap(c, 88, len("cause: "), "  "))
+		fmt.Fprintf(w, "cause: %s\n", wrap(c, width, len("cause: "), "  "))
 	}
+}
+
+// terminalWidth is the width to wrap text at: $COLUMNS when it is a number of at least
+// 40 (shells set it for the terminal), else 80.
+func (c *cli) terminalWidth() int {
+	if v, ok := c.lookupEnv("COLUMNS"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 40 {
+			return n
+		}
+	}
+	return 80
 }
 
 func runVerify(c *cli, args []string) error {
@@ -159,7 +173,7 @@ func runVerify(c *cli, args []string) error {
 
 	e, err := checkDelivery(report, secret, body, h, reqHeader, now, *tolerance)
 	if err == nil {
-		report.print(c.stdout, fmt.Sprintf("OK: a genuine delivery, %s %s (webhook-id %s)", e.Type, e.ID, e.WebhookID))
+		report.print(c.stdout, fmt.Sprintf("OK: a genuine delivery, %s %s (webhook-id %s)", e.Type, e.ID, e.WebhookID), c.terminalWidth())
 		return nil
 	}
 	headline := "FAILED"
@@ -170,7 +184,7 @@ func runVerify(c *cli, args []string) error {
 	if errors.Is(err, core.ErrInvalidSecret) || errors.Is(err, core.ErrInvalidOption) {
 		report.answer = "no receiver starts with this secret: core.NewVerifier refuses it"
 	}
-	report.print(c.stdout, headline)
+	report.print(c.stdout, headline, c.terminalWidth())
 	return errReported
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/webhookkit/openai-webhooks/core"
 )
@@ -400,6 +401,54 @@ func wantText(t *testing.T, out string, wants ...string) {
 	for _, w := range wants {
 		if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
 			t.Errorf("output does not contain %q:\n%s", w, out)
+		}
+	}
+}
+
+// The verify report wraps at the terminal's width ($COLUMNS, else 80), and a quoted
+// secret is called quoted.
+func TestVerifyReportWidth(t *testing.T) {
+	quoted := `"` + realSecret + `"`
+	args := []string{"verify", "--secret", quoted, "--file", writeFile(t, "body", []byte(realBody)),
+		"--id", realID, "--timestamp", realTimestamp, "--signature", realSignature, "--now", nowSoon}
+	for _, tc := range []struct {
+		env   []string
+		width int
+	}{
+		{nil, 80},
+		{[]string{"COLUMNS=60"}, 60},
+		{[]string{"COLUMNS=132"}, 132},
+		{[]string{"COLUMNS=junk"}, 80},
+	} {
+		env := append([]string{"COLUMNS="}, tc.env...)
+		r := runCLI(t, "", env, args...)
+		wantCode(t, r, 1)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		for _, line := range lines {
+			if n := utf8.RuneCountInString(line); n > tc.width && strings.Contains(strings.TrimSpace(line), " ") {
+				t.Errorf("COLUMNS %v: a line of %d columns, over %d: %q", tc.env, n, tc.width, line)
+			}
+		}
+		// The secret row: its first line and the indented lines that continue it.
+		secretRow := ""
+		for i, line := range lines {
+			if secretRow != "" || !strings.HasPrefix(line, "  secret     ") {
+				continue
+			}
+			secretRow = line
+			for _, next := range lines[i+1:] {
+				if !strings.HasPrefix(next, strings.Repeat(" ", 19)) {
+					break
+				}
+				secretRow += "\n" + next
+			}
+		}
+		flat := strings.Join(strings.Fields(secretRow), " ")
+		if !strings.Contains(flat, "secret FAIL") || !strings.Contains(flat, "the secret is quoted") || strings.Contains(flat, "bare base64") {
+			t.Errorf("COLUMNS %v: the secret row does not say the secret is quoted (or calls it bare base64):\n%s", tc.env, secretRow)
+		}
+		if strings.Contains(r.stdout, "bare base64") {
+			t.Errorf("the report calls a quoted whsec_ secret bare base64:\n%s", r.stdout)
 		}
 	}
 }

@@ -5,23 +5,40 @@
 // It listens on PORT (default 3000; HOST optional): POST /webhooks/openai receives
 // deliveries and GET /health answers ok. Point the endpoint of your webhook in the OpenAI
 // dashboard at https://<your host>/webhooks/openai.
+//
+// This file is a complete program: copy it into your module as a starting point.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echoadapter"
-	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 )
 
-func main() { exampleserver.Main(run) }
+func main() {
+	// Stop on Ctrl-C or SIGTERM (what Kubernetes and systemd send), finishing the
+	// deliveries in progress.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -31,16 +48,55 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
+	server := &http.Server{
+		Handler:           newEcho(verifier, logger),
+		ReadHeaderTimeout: 5 * time.Second, // a slow client cannot hold a connection open
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second, // OpenAI waits about 20 s for an answer
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", port, err)
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newEcho returns the application's routes: the webhook endpoint and a health check.
+func newEcho(verifier *core.Verifier, logger *slog.Logger) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/health", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.POST("/webhooks/openai", func(c echo.Context) error {
-		event, _ := echoadapter.EventFrom(c)
+		event, ok := echoadapter.EventFrom(c)
+		if !ok { // only when echoadapter.Middleware is not in front of this handler
+			return c.JSON(http.StatusInternalServerError, map[string]string{"error": "not a verified delivery"})
+		}
 		switch event.Type {
 		case core.ResponseCompleted:
 			data, err := core.DecodeData[core.ResponseData](event)
-			if err != nil {
-				return err // answered 500: OpenAI retries the delivery later
+			if err != nil { // a 5xx answer makes OpenAI retry the delivery later
+				logger.Error("cannot decode the event", "event_id", event.ID, "err", err)
+				return c.JSON(http.StatusInternalServerError, map[string]string{"error": "handler failed"})
 			}
 			logger.Info("response completed", "response_id", data.ID)
 		case core.BatchCompleted, core.BatchFailed, core.BatchExpired, core.BatchCancelled:
@@ -52,6 +108,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// Answer within about 20 s; hand long work to a queue.
 		return c.JSON(http.StatusOK, map[string]bool{"received": true})
 	}, echoadapter.Middleware(verifier, echoadapter.WithLogger(logger)))
-
-	return exampleserver.Serve(ctx, getenv, stdout, e)
+	return e
 }

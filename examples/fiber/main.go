@@ -5,6 +5,8 @@
 // It listens on PORT (default 3000; HOST optional): POST /webhooks/openai receives
 // deliveries and GET /health answers ok. Point the endpoint of your webhook in the OpenAI
 // dashboard at https://<your host>/webhooks/openai.
+//
+// This file is a complete program: copy it into your module as a starting point.
 package main
 
 import (
@@ -12,16 +14,33 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 	"github.com/webhookkit/openai-webhooks/fiberadapter"
 )
 
-func main() { exampleserver.Main(run) }
+// maxBodyBytes is the largest delivery accepted, by fiber and by the adapter alike
+// (the adapter's default; OpenAI's events are a few hundred bytes).
+const maxBodyBytes = 1 << 20
+
+func main() {
+	// Stop on Ctrl-C or SIGTERM (what Kubernetes and systemd send), finishing the
+	// deliveries in progress.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -31,20 +50,50 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
+	app := newApp(verifier, logger)
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", port, err)
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	return app.ShutdownWithTimeout(25 * time.Second)
+}
+
+// newApp returns the application: the webhook endpoint and a health check.
+func newApp(verifier *core.Verifier, logger *slog.Logger) *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second, // fasthttp's read timeout covers the headers too
-		WriteTimeout:          30 * time.Second,
+		WriteTimeout:          30 * time.Second, // OpenAI waits about 20 s for an answer
 		IdleTimeout:           2 * time.Minute,
+		BodyLimit:             maxBodyBytes,
 	})
 	app.Get("/health", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	app.Post("/webhooks/openai", fiberadapter.Middleware(verifier, fiberadapter.WithLogger(logger)), func(c *fiber.Ctx) error {
-		event, _ := fiberadapter.EventFrom(c) // the event stays valid after the handler returns
+	webhooks := fiberadapter.Middleware(verifier, fiberadapter.WithLogger(logger), fiberadapter.WithMaxBodyBytes(maxBodyBytes))
+	app.Post("/webhooks/openai", webhooks, func(c *fiber.Ctx) error {
+		// The event is a copy: it stays valid after the handler returns.
+		event, ok := fiberadapter.EventFrom(c)
+		if !ok { // only when fiberadapter.Middleware is not in front of this handler
+			return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": "not a verified delivery"})
+		}
 		switch event.Type {
 		case core.ResponseCompleted:
 			data, err := core.DecodeData[core.ResponseData](event)
-			if err != nil {
-				return err // answered 500: OpenAI retries the delivery later
+			if err != nil { // a 5xx answer makes OpenAI retry the delivery later
+				logger.Error("cannot decode the event", "event_id", event.ID, "err", err)
+				return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": "handler failed"})
 			}
 			logger.Info("response completed", "response_id", data.ID)
 		case core.BatchCompleted, core.BatchFailed, core.BatchExpired, core.BatchCancelled:
@@ -56,17 +105,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// Answer within about 20 s; hand long work to a queue.
 		return c.JSON(fiber.Map{"received": true})
 	})
-
-	listener, err := exampleserver.Listen(getenv, stdout)
-	if err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- app.Listener(listener) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	return app.ShutdownWithTimeout(10 * time.Second)
+	return app
 }

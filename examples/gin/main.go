@@ -5,23 +5,40 @@
 // It listens on PORT (default 3000; HOST optional): POST /webhooks/openai receives
 // deliveries and GET /health answers ok. Point the endpoint of your webhook in the OpenAI
 // dashboard at https://<your host>/webhooks/openai.
+//
+// This file is a complete program: copy it into your module as a starting point.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
 )
 
-func main() { exampleserver.Main(run) }
+func main() {
+	// Stop on Ctrl-C or SIGTERM (what Kubernetes and systemd send), finishing the
+	// deliveries in progress.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -31,17 +48,57 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
+	server := &http.Server{
+		Handler:           newRouter(verifier, logger),
+		ReadHeaderTimeout: 5 * time.Second, // a slow client cannot hold a connection open
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second, // OpenAI waits about 20 s for an answer
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", port, err)
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newRouter returns the application's routes: the webhook endpoint and a health check.
+func newRouter(verifier *core.Verifier, logger *slog.Logger) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	router := gin.New()
 	router.Use(gin.Recovery())
 	router.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	router.POST("/webhooks/openai", ginadapter.Middleware(verifier, ginadapter.WithLogger(logger)), func(c *gin.Context) {
-		event, _ := ginadapter.EventFrom(c)
+		event, ok := ginadapter.EventFrom(c)
+		if !ok { // only when ginadapter.Middleware is not in front of this handler
+			c.JSON(http.StatusInternalServerError, gin.H{"error": "not a verified delivery"})
+			return
+		}
 		switch event.Type {
 		case core.ResponseCompleted:
 			data, err := core.DecodeData[core.ResponseData](event)
 			if err != nil { // a 5xx answer makes OpenAI retry the delivery later
-				c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
+				logger.Error("cannot decode the event", "event_id", event.ID, "err", err)
+				c.JSON(http.StatusInternalServerError, gin.H{"error": "handler failed"})
 				return
 			}
 			logger.Info("response completed", "response_id", data.ID)
@@ -54,6 +111,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// Answer within about 20 s; hand long work to a queue.
 		c.JSON(http.StatusOK, gin.H{"received": true})
 	})
-
-	return exampleserver.Serve(ctx, getenv, stdout, router)
+	return router
 }

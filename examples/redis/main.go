@@ -4,37 +4,48 @@
 //
 //	REDIS_URL=redis://127.0.0.1:6379/0 OPENAI_WEBHOOK_SECRET=whsec_… PORT=3001 go run ./examples/redis
 //	REDIS_URL=redis://127.0.0.1:6379/0 OPENAI_WEBHOOK_SECRET=whsec_… PORT=3002 go run ./examples/redis
+//
+// This file is a complete program: copy it into your module as a starting point.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/examples/internal/exampleserver"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
-func main() { exampleserver.Main(run) }
+func main() {
+	// Stop on Ctrl-C or SIGTERM (what Kubernetes and systemd send), finishing the
+	// deliveries in progress.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
 
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	secret := getenv(core.EnvSecret)
-	if secret == "" {
-		return fmt.Errorf("%s is not set: copy your endpoint's signing secret (whsec_…) from the OpenAI dashboard", core.EnvSecret)
-	}
-	verifier, err := core.NewVerifier(secret)
+	verifier, err := core.NewVerifier(getenv(core.EnvSecret)) // the endpoint's whsec_… signing secret
 	if err != nil {
-		return fmt.Errorf("%s: %w", core.EnvSecret, err)
+		return fmt.Errorf("%s: %w", core.EnvSecret, err) // says what is wrong: empty, not base64, too short, …
 	}
 	redisURL := getenv("REDIS_URL")
 	if redisURL == "" {
@@ -53,8 +64,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if replica == "" {
 		replica, _ = os.Hostname()
 	}
-
 	logger := slog.New(slog.NewTextHandler(stdout, nil)).With("replica", replica)
+
 	mux := core.NewMux()
 	mux.Fallback(core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
 		// Runs once per delivery across all replicas. A returned error answers 500 and
@@ -70,11 +81,42 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		nethttp.WithLogger(logger)))
 	routes.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		if err := client.Ping(r.Context()).Err(); err != nil {
-			http.Error(w, "redis: "+err.Error(), http.StatusServiceUnavailable)
+			logger.ErrorContext(r.Context(), "health check: redis does not answer", "err", err)
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")
 	})
 
-	return exampleserver.Serve(ctx, getenv, stdout, routes)
+	server := &http.Server{
+		Handler:           routes,
+		ReadHeaderTimeout: 5 * time.Second, // a slow client cannot hold a connection open
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second, // OpenAI waits about 20 s for an answer
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", port, err)
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", listener.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -47,13 +47,27 @@ func startWith(t *testing.T) *recorder {
 	return rec
 }
 
-func TestMissingRedisSkipsLoudly(t *testing.T) {
+// Without Redis, and without the opt-out, the test fails: a passing `go test ./...`
+// means the Redis tests ran.
+func TestMissingRedisFails(t *testing.T) {
+	t.Setenv(EnvURL, "")
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("CI", "")
+	t.Setenv(EnvSkip, "")
+	rec := startWith(t)
+	if rec.skipped != "" || !strings.Contains(rec.failed, "redis-server not found") || !strings.Contains(rec.failed, EnvSkip+"=1") {
+		t.Fatalf("skipped %q, failed %q; want a failure naming redis-server and %s=1", rec.skipped, rec.failed, EnvSkip)
+	}
+}
+
+func TestMissingRedisSkipsLoudlyWhenAsked(t *testing.T) {
 	var notice strings.Builder
 	stderr, warnOnce = &notice, new(sync.Once)
 	t.Cleanup(func() { stderr = os.Stderr })
 	t.Setenv(EnvURL, "")
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("CI", "")
+	t.Setenv(EnvSkip, "1")
 	rec := startWith(t)
 	if rec.failed != "" || !strings.Contains(rec.skipped, "redis-server not found") || !strings.Contains(rec.skipped, "SKIPPED") {
 		t.Fatalf("skipped %q, failed %q; want a skip naming redis-server and SKIPPED", rec.skipped, rec.failed)
@@ -67,6 +81,7 @@ func TestMissingRedisFailsUnderCI(t *testing.T) {
 	t.Setenv(EnvURL, "")
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("CI", "true")
+	t.Setenv(EnvSkip, "1") // the opt-out does not hold in CI
 	rec := startWith(t)
 	if rec.skipped != "" || !strings.Contains(rec.failed, "redis-server not found") {
 		t.Fatalf("skipped %q, failed %q; want a failure under CI=true", rec.skipped, rec.failed)
