@@ -138,10 +138,16 @@ func post(t testing.TB, url string, d delivery) (int, string) {
 // an outcome, not a measure of speed.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	waitWithin(t, time.Minute, what, cond)
+}
+
+// waitWithin polls cond until it holds, and fails the test after limit.
+func waitWithin(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after a minute for %s", what)
+			t.Fatalf("still waiting after %v for %s", limit, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -225,3 +231,5 @@ func (b *lockedBuffer) String() string {
 func queued(q *asynq.QueueInfo) int {
 	return q.Pending + q.Active + q.Scheduled + q.Retry + q.Archived + q.Aggregating
 }
+
+func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
