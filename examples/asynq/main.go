@@ -13,8 +13,9 @@
 // SIGTERM: the receiver finishes the requests in progress; the worker finishes its tasks
 // within 25 s, and hands back to the queue any still running then.
 //
-// See failed tasks and replay them with the asynq CLI (asynq task ls --queue
-// openai-webhooks --state archived; asynq task run …) or asynqmon.
+// See failed tasks and replay them with the asynq CLI (asynq task ls
+// --queue=openai-webhooks --state=archived; asynq task run-all --queue=openai-webhooks
+// --state=archived) or asynqmon.
 package main
 
 import (
