@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,7 +109,11 @@ func TestReceiverAnswersBeforeTheHandlerRuns(t *testing.T) {
 	if status, answer := post(t, url, d); status != http.StatusOK || !strings.Contains(answer, `"received":true`) {
 		t.Fatalf("delivery: %d %s, want 200 {\"received\":true}", status, answer)
 	}
-	<-started
+	select {
+	case <-started:
+	case <-time.After(time.Minute):
+		t.Fatal("the worker did not start the task within a minute")
+	}
 	if status, _ := post(t, url, d); status != http.StatusOK {
 		t.Fatalf("redelivery while the handler runs: %d, want 200", status)
 	}
@@ -162,13 +167,12 @@ func TestHandlerFailingOnceIsRetried(t *testing.T) {
 func TestFailingTaskIsArchivedThenReplayed(t *testing.T) {
 	e := newEnv(t)
 	url := e.nethttpReceiver(t, e.enqueuer(asynqjobs.WithMaxRetry(2)))
-	var failing sync.Mutex // held while the handler must fail
-	failing.Lock()
+	var failing atomic.Bool
+	failing.Store(true)
 	rec := newRecorder(func(context.Context, *core.Event, int) error {
-		if !failing.TryLock() {
+		if failing.Load() {
 			return errors.New("the API is down")
 		}
-		failing.Unlock()
 		return nil
 	})
 	e.worker(t, asynqjobs.NewTaskHandler(e.verifier, rec, asynqjobs.WithLogger(quiet)), 1)
@@ -193,7 +197,7 @@ func TestFailingTaskIsArchivedThenReplayed(t *testing.T) {
 		t.Fatalf("after the redelivery the task is %v, want still archived", state)
 	}
 
-	failing.Unlock()
+	failing.Store(false)
 	if err := e.inspect.RunTask(e.queue, "wh_dead"); err != nil {
 		t.Fatal(err)
 	}

@@ -58,8 +58,19 @@ func newEnv(t testing.TB) *env {
 		client:   asynq.NewClientFromRedisClient(client),
 		inspect:  asynq.NewInspectorFromRedisClient(client),
 	}
-	t.Cleanup(func() { _ = e.inspect.DeleteQueue(e.queue, true) })
+	t.Cleanup(func() { e.deleteQueue() })
 	return e
+}
+
+// deleteQueue removes the test's queue, its tasks and its statistics from Redis.
+func (e *env) deleteQueue() {
+	_, _ = e.inspect.DeleteAllCompletedTasks(e.queue)
+	_ = e.inspect.DeleteQueue(e.queue, true)
+	ctx := context.Background()
+	iter := e.redis.Scan(ctx, 0, "asynq:{"+e.queue+"}:*", 100).Iterator()
+	for iter.Next(ctx) {
+		e.redis.Del(ctx, iter.Val())
+	}
 }
 
 // enqueuer returns an Enqueuer on the test's queue.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -21,7 +22,7 @@ import (
 // server whose handler announces each task and then never returns, so that the test can
 // kill the process in the middle of a task.
 const (
-	envWorkerRedis  = "ASYNQJOBS_TEST_WORKER_REDIS" // host:port/db
+	envWorkerRedis  = "ASYNQJOBS_TEST_WORKER_REDIS" // a redis:// URL
 	envWorkerQueue  = "ASYNQJOBS_TEST_WORKER_QUEUE"
 	envWorkerSecret = "ASYNQJOBS_TEST_WORKER_SECRET"
 	// envRealLease=1 makes TestKilledWorkersTaskIsRecovered wait for asynq's own lease
@@ -40,9 +41,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func runStuckWorker(addr, queue, secret string) error {
-	host, db, _ := strings.Cut(addr, "/")
-	dbNumber, err := strconv.Atoi(db)
+func runStuckWorker(redisURL, queue, secret string) error {
+	redisOpt, err := asynq.ParseRedisURI(redisURL)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func runStuckWorker(addr, queue, secret string) error {
 		fmt.Printf("handling %s\n", e.WebhookID)
 		select {} // the process is killed here, in the middle of the task
 	})
-	srv := asynq.NewServer(asynq.RedisClientOpt{Addr: host, DB: dbNumber}, asynq.Config{
+	srv := asynq.NewServer(redisOpt, asynq.Config{
 		Concurrency:       1,
 		Queues:            map[string]int{queue: 1},
 		TaskCheckInterval: 20 * time.Millisecond,
@@ -80,16 +80,20 @@ func runStuckWorker(addr, queue, secret string) error {
 // to wait for the real timing instead.
 func TestKilledWorkersTaskIsRecovered(t *testing.T) {
 	e := newEnv(t)
-	url := e.nethttpReceiver(t, e.enqueuer())
+	receiver := e.nethttpReceiver(t, e.enqueuer())
 	d := e.delivery("wh_killed", core.BatchCompleted)
-	if status, answer := post(t, url, d); status != 200 {
+	if status, answer := post(t, receiver, d); status != 200 {
 		t.Fatalf("delivery: %d %s, want 200", status, answer)
 	}
 
 	opts := e.redis.Options()
+	redisURL := url.URL{Scheme: "redis", Host: opts.Addr, Path: "/" + strconv.Itoa(opts.DB)}
+	if opts.Password != "" {
+		redisURL.User = url.UserPassword(opts.Username, opts.Password)
+	}
 	child := exec.Command(os.Args[0], "-test.run", "^$")
 	child.Env = append(os.Environ(),
-		envWorkerRedis+"="+opts.Addr+"/"+strconv.Itoa(opts.DB),
+		envWorkerRedis+"="+redisURL.String(),
 		envWorkerQueue+"="+e.queue,
 		envWorkerSecret+"="+e.secret)
 	stdout, err := child.StdoutPipe()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -79,6 +80,11 @@ func waitFor(t *testing.T, out *syncBuffer, want string) {
 	}
 }
 
+// unique returns a suffix that makes a test's webhook-ids its own: with REDIS_URL set,
+// tasks of earlier runs may still be in Redis, and a delivery with the same id would be
+// taken for a redelivery.
+func unique() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }
+
 func deliver(t *testing.T, base string, signer *core.Signer, id string, typ core.EventType) {
 	t.Helper()
 	body := conformance.EventBody("evt_"+id, typ)
@@ -100,16 +106,17 @@ func TestReceiverAndWorker(t *testing.T) {
 	env["DOWNLOAD_TIME"] = "200ms"
 	w := startWorker(t, env)
 
-	deliver(t, base, signer, "wh_batch", core.BatchCompleted)
-	deliver(t, base, signer, "wh_response", core.ResponseCompleted)
-	deliver(t, base, signer, "wh_batch", core.BatchCompleted) // OpenAI's retry
-	waitFor(t, w.output, "event_id=evt_wh_batch webhook_id=wh_batch")
-	waitFor(t, w.output, "event_id=evt_wh_response webhook_id=wh_response")
+	runID := unique()
+	deliver(t, base, signer, "wh_batch_"+runID, core.BatchCompleted)
+	deliver(t, base, signer, "wh_response_"+runID, core.ResponseCompleted)
+	deliver(t, base, signer, "wh_batch_"+runID, core.BatchCompleted) // OpenAI's retry
+	waitFor(t, w.output, "event_id=evt_wh_batch_"+runID)
+	waitFor(t, w.output, "event_id=evt_wh_response_"+runID)
 	// A wrongly queued copy of the redelivery would be taken from the queue, and start
 	// downloading, before this later delivery.
-	deliver(t, base, signer, "wh_last", core.ResponseCompleted)
-	waitFor(t, w.output, "event_id=evt_wh_last webhook_id=wh_last")
-	if n := strings.Count(w.output.String(), "batch_id=obj_evt_wh_batch webhook_id=wh_batch"); n != 1 {
+	deliver(t, base, signer, "wh_last_"+runID, core.ResponseCompleted)
+	waitFor(t, w.output, "event_id=evt_wh_last_"+runID)
+	if n := strings.Count(w.output.String(), "batch_id=obj_evt_wh_batch_"+runID); n != 1 {
 		t.Fatalf("batch.completed started %d times, want once:\n%s", n, w.output)
 	}
 
@@ -126,13 +133,14 @@ func TestWorkerFinishesItsTaskOnShutdown(t *testing.T) {
 	env["DOWNLOAD_TIME"] = "1s"
 	w := startWorker(t, env)
 
-	deliver(t, base, signer, "wh_shutdown", core.BatchCompleted)
+	runID := unique()
+	deliver(t, base, signer, "wh_shutdown_"+runID, core.BatchCompleted)
 	waitFor(t, w.output, "msg=\"downloading batch output\"")
 	if err := w.stop(); err != nil {
 		t.Fatalf("worker shutdown: %v", err)
 	}
 	out := w.output.String()
-	if !strings.Contains(out, "type=batch.completed event_id=evt_wh_shutdown") || !strings.Contains(out, "worker stopped") {
+	if !strings.Contains(out, "type=batch.completed event_id=evt_wh_shutdown_"+runID) || !strings.Contains(out, "worker stopped") {
 		t.Fatalf("the worker did not finish its task before stopping:\n%s", out)
 	}
 }
