@@ -36,8 +36,8 @@
 //	{"id":"evt_…","object":"event",…}
 //
 // Lines end with a single LF. The first line names the format and its version. The body
-// is not re-encoded (no base64, no JSON re-formatting), so the payload is what was signed
-// plus about 150 bytes, and asynqmon and the asynq CLI show it as readable text.
+// is not re-encoded (no base64, no JSON re-formatting), so the payload is the body plus
+// about 160 bytes, and asynqmon and the asynq CLI show it as readable text.
 package asynqjobs
 
 import (
