@@ -19,9 +19,9 @@
 // it when the retries run out; archived tasks are replayed with asynq.Inspector.RunTask,
 // the asynq CLI (asynq task run) or asynqmon.
 //
-// Processing is at least once: a worker that dies after the handler returned but before
-// asynq recorded it runs the task again elsewhere. Make effects outside Redis idempotent
-// on Event.WebhookID (or Event.ID).
+// Processing is at least once: if a worker dies after the handler returned but before
+// asynq recorded it, the task runs again on another worker once its lease runs out. Make
+// effects outside Redis idempotent on Event.WebhookID (or Event.ID).
 //
 // # Task payload
 //
