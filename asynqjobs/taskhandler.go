@@ -1,0 +1,77 @@
+package asynqjobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// NewTaskHandler returns the asynq.Handler of a worker: register it under TypePrefix in
+// an asynq.ServeMux, or give it to asynq.Server.Run when the server runs nothing else.
+//
+// For each task it rebuilds the *core.Event (Raw, WebhookID, Timestamp, Headers and the
+// parsed fields), verifies its signature again with v.VerifyIgnoringTimestamp, checks
+// that the task id is the webhook-id, and calls h with asynq's context (so
+// asynq.GetRetryCount works in h). A task that fails any of these never reaches h: it is
+// logged with its task id and answered with an error wrapping ErrInvalidTask and
+// asynq.SkipRetry, so asynq archives it without retrying. h's error is returned as it is:
+// asynq retries the task with its backoff and archives it when the retries run out.
+//
+// v must accept the endpoint's secret (with WithSecret for the next one during a
+// rotation, since a task may run long after it was signed). It panics if v or h is nil.
+func NewTaskHandler(v *core.Verifier, h core.Handler, opts ...HandlerOption) asynq.Handler {
+	if v == nil {
+		panic("asynqjobs.NewTaskHandler: the *core.Verifier is nil; create one with core.NewVerifierFromEnv")
+	}
+	if h == nil {
+		panic("asynqjobs.NewTaskHandler: the core.Handler is nil; pass a core.Mux or a core.HandlerFunc")
+	}
+	cfg := handlerConfig{logger: slog.Default()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	return &taskHandler{verifier: v, handler: h, logger: cfg.logger}
+}
+
+type taskHandler struct {
+	verifier *core.Verifier
+	handler  core.Handler
+	logger   *slog.Logger
+}
+
+// ProcessTask implements asynq.Handler.
+func (th *taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	e, err := th.event(ctx, t)
+	if err != nil {
+		id, _ := asynq.GetTaskID(ctx)
+		queue, _ := asynq.GetQueueName(ctx)
+		th.logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: task refused, not a genuine delivery; archived without retry",
+			slog.String("task_id", id), slog.String("task_type", t.Type()), slog.String("queue", queue), slog.String("reason", err.Error()))
+		return fmt.Errorf("%w: task %q: %w (%w)", ErrInvalidTask, id, err, asynq.SkipRetry)
+	}
+	return th.handler.HandleEvent(ctx, e)
+}
+
+// event decodes and verifies the task's delivery.
+func (th *taskHandler) event(ctx context.Context, t *asynq.Task) (*core.Event, error) {
+	body, headers, err := decodePayload(t.Payload())
+	if err != nil {
+		return nil, err
+	}
+	e, err := th.verifier.UnwrapIgnoringTimestamp(body, headers)
+	if err != nil {
+		return nil, err
+	}
+	// One task per webhook-id: a genuine payload copied under another id would run the
+	// handler again.
+	if id, ok := asynq.GetTaskID(ctx); ok && id != e.WebhookID {
+		return nil, fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", e.WebhookID)
+	}
+	return e, nil
+}
