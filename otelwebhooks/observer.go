@@ -56,9 +56,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -142,10 +144,13 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // Observer records deliveries to OpenTelemetry. It implements core.Observer and is safe
 // for concurrent use; one Observer can serve several adapters and endpoints.
 type Observer struct {
-	tracer       trace.Tracer
-	deliveries   metric.Int64Counter
-	verification metric.Float64Histogram
-	handler      metric.Float64Histogram
+	tracer trace.Tracer
+	// asServer and asInternal are the span start options, built once: a variadic call
+	// with a slice at hand allocates nothing.
+	asServer, asInternal []trace.SpanStartOption
+	deliveries           metric.Int64Counter
+	verification         metric.Float64Histogram
+	handler              metric.Float64Histogram
 	// series holds the attribute sets of every known outcome and reason; it is not
 	// modified after New.
 	series map[seriesKey]*series
@@ -172,7 +177,12 @@ func New(opts ...Option) (*Observer, error) {
 		c.tracerProvider = otel.GetTracerProvider()
 	}
 	meter := c.meterProvider.Meter(ScopeName)
-	o := &Observer{tracer: c.tracerProvider.Tracer(ScopeName), series: make(map[seriesKey]*series)}
+	o := &Observer{
+		tracer:     c.tracerProvider.Tracer(ScopeName),
+		asServer:   []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)},
+		asInternal: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)},
+		series:     make(map[seriesKey]*series),
+	}
 	var errs [3]error
 	o.deliveries, errs[0] = meter.Int64Counter(MetricDeliveries,
 		metric.WithUnit("{delivery}"),
@@ -221,21 +231,21 @@ type spanKey struct{}
 
 // StartDelivery starts the delivery's span and returns a context holding it.
 func (o *Observer) StartDelivery(ctx context.Context) context.Context {
-	kind := trace.SpanKindServer
+	opts := o.asServer
 	if trace.SpanContextFromContext(ctx).IsValid() {
-		kind = trace.SpanKindInternal
+		opts = o.asInternal
 	}
-	ctx, span := o.tracer.Start(ctx, SpanName, trace.WithSpanKind(kind))
+	ctx, span := o.tracer.Start(ctx, SpanName, opts...)
 	return context.WithValue(ctx, spanKey{}, span)
 }
 
 // EndDelivery records d in the metrics and ends the span StartDelivery started in ctx.
 func (o *Observer) EndDelivery(ctx context.Context, d core.Delivery) {
-	set := o.seriesFor(d.Outcome, d.Reason).option(d.EventType)
-	o.deliveries.Add(ctx, 1, set)
-	o.verification.Record(ctx, d.Verification.Seconds(), set)
+	m := o.seriesFor(d.Outcome, d.Reason).options(d.EventType)
+	o.deliveries.Add(ctx, 1, m.add...)
+	o.verification.Record(ctx, d.Verification.Seconds(), m.record...)
 	if d.Handler > 0 || d.Outcome == core.OutcomeHandled || d.Reason == core.ReasonHandlerError {
-		o.handler.Record(ctx, d.Handler.Seconds(), set)
+		o.handler.Record(ctx, d.Handler.Seconds(), m.record...)
 	}
 
 	span, ok := ctx.Value(spanKey{}).(trace.Span)
@@ -281,10 +291,24 @@ type seriesKey struct {
 // with each event type seen so far.
 type series struct {
 	attrs []attribute.KeyValue // outcome, and reason when there is one
-	plain metric.MeasurementOption
+	plain measurement
 
-	mu    sync.RWMutex
-	typed map[core.EventType]metric.MeasurementOption
+	// typed maps event types to their measurements. The map is never modified once
+	// published: a new type copies it (under mu), so reads take no lock.
+	typed atomic.Pointer[map[core.EventType]measurement]
+	mu    sync.Mutex
+}
+
+// measurement is the options of a measurement with one attribute set, ready to pass to
+// Add and Record without allocating.
+type measurement struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
+}
+
+func newMeasurement(attrs ...attribute.KeyValue) measurement {
+	opt := metric.WithAttributeSet(attribute.NewSet(attrs...))
+	return measurement{add: []metric.AddOption{opt}, record: []metric.RecordOption{opt}}
 }
 
 // maxTypesPerSeries bounds the event types a series keeps sets for. Only verified
@@ -297,11 +321,9 @@ func newSeries(outcome core.Outcome, reason core.Reason) *series {
 	if reason != core.ReasonNone {
 		attrs = append(attrs, AttrReason.String(string(reason)))
 	}
-	return &series{
-		attrs: attrs,
-		plain: metric.WithAttributeSet(attribute.NewSet(attrs...)),
-		typed: make(map[core.EventType]metric.MeasurementOption),
-	}
+	s := &series{attrs: attrs, plain: newMeasurement(attrs...)}
+	s.typed.Store(&map[core.EventType]measurement{})
+	return s
 }
 
 func (o *Observer) seriesFor(outcome core.Outcome, reason core.Reason) *series {
@@ -312,24 +334,24 @@ func (o *Observer) seriesFor(outcome core.Outcome, reason core.Reason) *series {
 	return newSeries(outcome, reason)
 }
 
-// option returns the measurement option of the series with the event type t.
-func (s *series) option(t core.EventType) metric.MeasurementOption {
+// options returns the measurement options of the series with the event type t.
+func (s *series) options(t core.EventType) measurement {
 	if t == "" {
 		return s.plain
 	}
-	s.mu.RLock()
-	opt, ok := s.typed[t]
-	s.mu.RUnlock()
-	if ok {
-		return opt
+	if m, ok := (*s.typed.Load())[t]; ok {
+		return m
 	}
 	// A copy: t may share the memory of the whole body.
 	t = core.EventType(strings.Clone(string(t)))
-	opt = metric.WithAttributeSet(attribute.NewSet(append(slices.Clip(s.attrs), AttrEventType.String(string(t)))...))
+	m := newMeasurement(append(slices.Clip(s.attrs), AttrEventType.String(string(t)))...)
 	s.mu.Lock()
-	if len(s.typed) < maxTypesPerSeries {
-		s.typed[t] = opt
+	defer s.mu.Unlock()
+	old := *s.typed.Load()
+	if _, ok := old[t]; !ok && len(old) < maxTypesPerSeries {
+		typed := maps.Clone(old)
+		typed[t] = m
+		s.typed.Store(&typed)
 	}
-	s.mu.Unlock()
-	return opt
+	return m
 }
