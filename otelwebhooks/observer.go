@@ -42,7 +42,7 @@
 // the request's context when there is one (an otelhttp server span, say), of kind
 // Internal, otherwise a root span of kind Server. The application's handler runs in its
 // context, so the handler's own spans are its children. When the delivery ends, the span
-// gets the attributes outcome, reason, event_type, webhook_id (the webhook-id header),
+// gets the attributes outcome, reason, event_type, webhook_id (the webhook-id header, at most 128 bytes),
 // event_id and http.response.status_code, and a refused delivery the status Error with
 // the reason as its description.
 //
@@ -99,13 +99,21 @@ const (
 	AttrEventID   attribute.Key = "event_id"
 )
 
-// Bucket boundaries, in seconds. Verification takes microseconds once the body is in,
-// but includes reading it from a slow client; a handler should answer within OpenAI's
-// timeout of about 20 s.
-var (
-	verificationBuckets = []float64{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
-	handlerBuckets      = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 15, 20, 30}
-)
+// verificationBuckets are the bucket boundaries of the verification histogram, in
+// seconds: microseconds once the body is in, but reading it from a slow client counts.
+func verificationBuckets() []float64 {
+	return []float64{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+}
+
+// handlerBuckets are the bucket boundaries of the handler histogram, in seconds: a
+// handler should answer within OpenAI's timeout of about 20 s.
+func handlerBuckets() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 15, 20, 30}
+}
+
+// maxIDBytes bounds the webhook-id recorded on a span: the header of a refused delivery
+// is whatever the sender wrote (OpenAI's ids have 35 bytes).
+const maxIDBytes = 128
 
 // ErrInvalidOption is returned by New for an option given a nil provider.
 var ErrInvalidOption = errors.New("otelwebhooks: invalid option")
@@ -190,39 +198,41 @@ func New(opts ...Option) (*Observer, error) {
 	o.verification, errs[1] = meter.Float64Histogram(MetricVerificationDuration,
 		metric.WithUnit("s"),
 		metric.WithDescription("Time spent reading, verifying and parsing an OpenAI webhook delivery."),
-		metric.WithExplicitBucketBoundaries(verificationBuckets...))
+		metric.WithExplicitBucketBoundaries(verificationBuckets()...))
 	o.handler, errs[2] = meter.Float64Histogram(MetricHandlerDuration,
 		metric.WithUnit("s"),
 		metric.WithDescription("Time the application's handler of an OpenAI webhook delivery ran."),
-		metric.WithExplicitBucketBoundaries(handlerBuckets...))
+		metric.WithExplicitBucketBoundaries(handlerBuckets()...))
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("otelwebhooks: the meter provider refused an instrument: %w", err)
 	}
 	for _, outcome := range []core.Outcome{core.OutcomeHandled, core.OutcomeDuplicate, core.OutcomeInFlight} {
 		o.series[seriesKey{outcome, core.ReasonNone}] = newSeries(outcome, core.ReasonNone)
 	}
-	for _, reason := range reasons {
+	for _, reason := range reasons() {
 		o.series[seriesKey{core.OutcomeRefused, reason}] = newSeries(core.OutcomeRefused, reason)
 	}
 	return o, nil
 }
 
-// reasons are the refusal reasons whose attribute sets New prepares (ReasonNone for a
-// refusal without a reason). A reason added to core later is recorded all the same, with
-// a little more work per delivery.
-var reasons = []core.Reason{
-	core.ReasonNone,
-	core.ReasonMissingHeader,
-	core.ReasonInvalidTimestamp,
-	core.ReasonTimestampTooOld,
-	core.ReasonTimestampTooNew,
-	core.ReasonInvalidSignatureHeader,
-	core.ReasonNoMatchingSignature,
-	core.ReasonMalformedEvent,
-	core.ReasonBodyTooLarge,
-	core.ReasonBodyUnreadable,
-	core.ReasonStoreUnavailable,
-	core.ReasonHandlerError,
+// reasons returns the refusal reasons whose attribute sets New prepares (ReasonNone for
+// a refusal without a reason). A reason added to core later is recorded all the same,
+// with a little more work per delivery.
+func reasons() []core.Reason {
+	return []core.Reason{
+		core.ReasonNone,
+		core.ReasonMissingHeader,
+		core.ReasonInvalidTimestamp,
+		core.ReasonTimestampTooOld,
+		core.ReasonTimestampTooNew,
+		core.ReasonInvalidSignatureHeader,
+		core.ReasonNoMatchingSignature,
+		core.ReasonMalformedEvent,
+		core.ReasonBodyTooLarge,
+		core.ReasonBodyUnreadable,
+		core.ReasonStoreUnavailable,
+		core.ReasonHandlerError,
+	}
 }
 
 // spanKey is the context key of the span StartDelivery started: EndDelivery ends that
@@ -261,7 +271,7 @@ func (o *Observer) EndDelivery(ctx context.Context, d core.Delivery) {
 		for _, a := range [...]struct {
 			key   attribute.Key
 			value string
-		}{{AttrEventType, string(d.EventType)}, {AttrWebhookID, d.WebhookID}, {AttrEventID, d.EventID}} {
+		}{{AttrEventType, string(d.EventType)}, {AttrWebhookID, truncate(d.WebhookID)}, {AttrEventID, d.EventID}} {
 			if a.value != "" {
 				attrs = append(attrs, a.key.String(a.value))
 			}
@@ -354,4 +364,12 @@ func (s *series) options(t core.EventType) measurement {
 		s.typed.Store(&typed)
 	}
 	return m
+}
+
+// truncate cuts an id from a header to maxIDBytes, keeping it valid UTF-8.
+func truncate(id string) string {
+	if len(id) <= maxIDBytes {
+		return id
+	}
+	return strings.ToValidUTF8(id[:maxIDBytes], "")
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -279,5 +280,17 @@ func TestNoop(t *testing.T) {
 		for _, d := range deliveries() {
 			obs.EndDelivery(obs.StartDelivery(context.Background()), d)
 		}
+	}
+}
+
+// TestLongWebhookID checks that a huge webhook-id header, which anyone can send, is cut
+// short on the span.
+func TestLongWebhookID(t *testing.T) {
+	tm := newTelemetry(t)
+	id := "wh_" + strings.Repeat("é", 5000)
+	tm.obs.EndDelivery(tm.obs.StartDelivery(context.Background()), core.Delivery{Outcome: core.OutcomeRefused, Reason: core.ReasonNoMatchingSignature, WebhookID: id})
+	got := spanAttrs(tm.spans.Ended()[0])["webhook_id"]
+	if len(got) > 128 || !strings.HasPrefix(id, got) || !utf8.ValidString(got) || len(got) < 100 {
+		t.Errorf("webhook_id on the span has %d bytes (valid UTF-8: %v), want a valid prefix of at most 128", len(got), utf8.ValidString(got))
 	}
 }
