@@ -42,9 +42,9 @@
 // the request's context when there is one (an otelhttp server span, say), of kind
 // Internal, otherwise a root span of kind Server. The application's handler runs in its
 // context, so the handler's own spans are its children. When the delivery ends, the span
-// gets the attributes outcome, reason, event_type, webhook_id (the webhook-id header, at most 128 bytes),
-// event_id and http.response.status_code, and a refused delivery the status Error with
-// the reason as its description.
+// gets the attributes outcome, reason, event_type, webhook_id (the webhook-id header, at
+// most 128 bytes of it), event_id and http.response.status_code, and a refused delivery
+// the status Error with the reason as its description.
 //
 // Neither metrics nor spans ever carry the secret, a signature or the body. The error
 // behind a refusal (core.Delivery.Err) is not recorded either: its text can quote the
