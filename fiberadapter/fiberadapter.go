@@ -100,12 +100,12 @@ func EventFrom(c *fiber.Ctx) (*core.Event, bool) {
 // block (not chunked trailers); on success the event, which owns copies of everything it
 // keeps, is stored in c.
 func receiveEvent(p *receive.Pipeline, c *fiber.Ctx) (*core.Event, error) {
-	e, err := p.VerifyFastHTTP(c.UserContext(), c.BodyRaw(), c.Request().Header.RawHeaders(), func(name string) string { return c.Get(name) })
+	ctx, e, err := p.VerifyFastHTTP(c.UserContext(), c.BodyRaw(), c.Request().Header.RawHeaders(), func(name string) string { return c.Get(name) })
 	if err != nil {
 		return nil, err
 	}
 	c.Locals(eventKey{}, e)
-	c.SetUserContext(core.NewContext(c.UserContext(), e))
+	c.SetUserContext(ctx)
 	return e, nil
 }
 

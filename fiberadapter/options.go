@@ -45,6 +45,12 @@ func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) O
 // Logs never contain the secret or signatures.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
+// WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
+// event type and how long verification and the handler took (see core.Observer, and
+// package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
+// is measured.
+func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+
 // WithErrorHandler replaces the default error response, {"error":"…"} with the status.
 func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
 

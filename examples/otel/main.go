@@ -1,5 +1,3 @@
-//go:build observerwired
-
 // Command otel receives OpenAI webhooks with net/http and exports metrics of every
 // delivery to Prometheus through OpenTelemetry.
 //

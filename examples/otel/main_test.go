@@ -1,5 +1,3 @@
-//go:build observerwired
-
 package main
 
 import (

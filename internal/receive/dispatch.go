@@ -32,8 +32,44 @@ const (
 // Dispatch runs next for a verified event, exactly once per webhook-id when an
 // idempotency store is configured: a claimed delivery is finished when next answered
 // 2xx, and abandoned on any other status or a panic (which is re-raised after), so that
-// OpenAI's retry is processed.
+// OpenAI's retry is processed. ctx is the context ReadRequest or VerifyFastHTTP returned:
+// Dispatch ends the delivery's observation.
 func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next) (Outcome, error) {
+	return p.observedDispatch(ctx, e, next, nil)
+}
+
+// errHandlerPanicked is what an observer is told of a handler that panicked.
+var errHandlerPanicked = errors.New("the handler panicked")
+
+// observedDispatch is dispatch that ends the delivery's observation, if there is one,
+// also when next panics. handlerErr, when not nil, points at the error the handler gave
+// (Handle), for the observer.
+func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Next, handlerErr *error) (Outcome, error) {
+	o := p.observationIn(ctx)
+	if o == nil {
+		return p.dispatch(ctx, e, next)
+	}
+	status := 0
+	panicked := true
+	defer func() {
+		if panicked {
+			o.end(core.OutcomeRefused, core.ReasonHandlerError, http.StatusInternalServerError, errHandlerPanicked)
+		}
+	}()
+	outcome, err := p.dispatch(ctx, e, o.timed(func(ctx context.Context) int {
+		status = next(ctx)
+		return status
+	}))
+	panicked = false
+	observed := err
+	if observed == nil && handlerErr != nil {
+		observed = *handlerErr
+	}
+	o.dispatched(outcome, observed, status)
+	return outcome, err
+}
+
+func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, next Next) (Outcome, error) {
 	store := p.cfg.Store
 	if store == nil {
 		next(ctx)
@@ -144,12 +180,12 @@ type Reply struct {
 // endpoints, and returns the answer.
 func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Reply {
 	var handlerErr error
-	outcome, err := p.Dispatch(ctx, e, func(ctx context.Context) int {
+	outcome, err := p.observedDispatch(ctx, e, func(ctx context.Context) int {
 		if handlerErr = h.HandleEvent(ctx, e); handlerErr != nil {
 			return http.StatusInternalServerError
 		}
 		return http.StatusOK
-	})
+	}, &handlerErr)
 	switch {
 	case outcome == Duplicate:
 		return Reply{Status: http.StatusOK, Body: DuplicateBody()}

@@ -99,8 +99,10 @@ func CheckTransferEncoding(te string) error {
 // is the body as received (never decompressed) and rawHeaders the request's raw header
 // block (see RawHeaders). For a request built by hand rather than parsed, which has no
 // raw block, peek reads a header from fasthttp's map instead. Everything the event keeps
-// is copied, since fasthttp reuses its buffers.
-func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, peek func(name string) string) (*core.Event, error) {
+// is copied, since fasthttp reuses its buffers. On success the returned context carries
+// the event (core.NewContext) and the delivery's observation: make it the request's
+// context and pass it to Dispatch or Handle.
+func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, peek func(name string) string) (context.Context, *core.Event, error) {
 	h := ParseRawHeaders(rawHeaders)
 	if !h.Found {
 		h.Webhook = core.Headers{
@@ -109,10 +111,15 @@ func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, 
 			Signature: strings.Clone(peek(core.HeaderSignature)),
 		}
 	}
+	ctx, o := p.begin(ctx, h.Webhook)
 	if err := CheckTransferEncoding(h.TransferEncoding); err != nil {
-		return nil, p.reject(ctx, h.Webhook, err)
+		return ctx, nil, p.reject(ctx, o, h.Webhook, err)
 	}
-	return p.Verify(ctx, body, h.Webhook)
+	e, err := p.verify(ctx, o, body, h.Webhook)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return core.NewContext(ctx, e), e, nil
 }
 
 // FrameworkErrorBody is the answer to a request the framework itself refused before any

@@ -29,6 +29,7 @@ type Config struct {
 	Lease        time.Duration
 	Keep         time.Duration
 	Logger       *slog.Logger
+	Observer     core.Observer // nil: nothing is observed, at no cost
 }
 
 // Pipeline receives deliveries for one endpoint. It is safe for concurrent use.
@@ -69,12 +70,12 @@ func (p *Pipeline) MaxBodyBytes() int64 { return p.cfg.MaxBodyBytes }
 // Logger returns the logger in force.
 func (p *Pipeline) Logger() *slog.Logger { return p.cfg.Logger }
 
-// Read reads a body of at most MaxBodyBytes from r and verifies and parses it. A
+// read reads a body of at most MaxBodyBytes from r and verifies and parses it. A
 // contentLength over the limit is refused before reading (-1 means unknown). The returned
 // event owns its bytes; r's bytes are kept only in e.Raw. Errors wrap core's sentinels.
-func (p *Pipeline) Read(ctx context.Context, r io.Reader, contentLength int64, h core.Headers) (*core.Event, error) {
+func (p *Pipeline) read(ctx context.Context, o *observation, r io.Reader, contentLength int64, h core.Headers) (*core.Event, error) {
 	if contentLength > p.cfg.MaxBodyBytes {
-		return nil, p.reject(ctx, h, tooLarge(contentLength, p.cfg.MaxBodyBytes))
+		return nil, p.reject(ctx, o, h, tooLarge(contentLength, p.cfg.MaxBodyBytes))
 	}
 	buf := p.buffers.Get().(*[]byte)
 	defer p.release(buf)
@@ -83,14 +84,14 @@ func (p *Pipeline) Read(ctx context.Context, r io.Reader, contentLength int64, h
 	var maxBytes *http.MaxBytesError
 	switch {
 	case err == nil:
-		return p.Verify(ctx, body, h)
+		return p.verify(ctx, o, body, h)
 	case errors.Is(err, core.ErrBodyTooLarge):
 		// r enforces a limit of its own (echo's BodyLimit) and says which.
-		return nil, p.reject(ctx, h, err)
+		return nil, p.reject(ctx, o, h, err)
 	case errors.As(err, &maxBytes) || errors.Is(err, errOverLimit):
-		return nil, p.reject(ctx, h, tooLarge(-1, p.cfg.MaxBodyBytes))
+		return nil, p.reject(ctx, o, h, tooLarge(-1, p.cfg.MaxBodyBytes))
 	default:
-		return nil, p.reject(ctx, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, len(body), err))
+		return nil, p.reject(ctx, o, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, len(body), err))
 	}
 }
 
@@ -124,16 +125,17 @@ func readLimited(b []byte, r io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
-// Verify verifies and parses body, which the caller keeps owning (fiber's BodyRaw): the
+// verify verifies and parses body, which the caller keeps owning (fiber's BodyRaw): the
 // event gets its own copy.
-func (p *Pipeline) Verify(ctx context.Context, body []byte, h core.Headers) (*core.Event, error) {
+func (p *Pipeline) verify(ctx context.Context, o *observation, body []byte, h core.Headers) (*core.Event, error) {
 	if int64(len(body)) > p.cfg.MaxBodyBytes {
-		return nil, p.reject(ctx, h, tooLarge(int64(len(body)), p.cfg.MaxBodyBytes))
+		return nil, p.reject(ctx, o, h, tooLarge(int64(len(body)), p.cfg.MaxBodyBytes))
 	}
 	e, err := p.verifier.Unwrap(body, h)
 	if err != nil {
-		return nil, p.reject(ctx, h, err)
+		return nil, p.reject(ctx, o, h, err)
 	}
+	o.verified(e)
 	return e, nil
 }
 
@@ -159,11 +161,12 @@ func (p *Pipeline) release(buf *[]byte) {
 	}
 }
 
-func (p *Pipeline) reject(ctx context.Context, h core.Headers, err error) error {
+func (p *Pipeline) reject(ctx context.Context, o *observation, h core.Headers, err error) error {
 	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery rejected",
 		slog.String("webhook_id", truncate(h.ID, 64)),
 		slog.Int("status", Status(err)),
 		slog.String("reason", err.Error()))
+	o.refused(err)
 	return err
 }
 

@@ -11,15 +11,18 @@ import (
 
 // ReadRequest reads the delivery in r from body (r.Body, or a wrapper of it that the
 // framework needs), verifies and parses it. On success it returns a shallow copy of r
-// whose context carries the event (core.NewContext) and whose Body, GetBody and
-// ContentLength replay e.Raw, so the next handler reads the same bytes again. For the
-// adapters of frameworks built on net/http (gin, echo).
+// whose context carries the event (core.NewContext) and the delivery's observation, and
+// whose Body, GetBody and ContentLength replay e.Raw, so the next handler reads the same
+// bytes again; pass its context to Dispatch or Handle. For the adapters of frameworks
+// built on net/http.
 func (p *Pipeline) ReadRequest(r *http.Request, body io.Reader) (*core.Event, *http.Request, error) {
-	e, err := p.Read(r.Context(), body, r.ContentLength, core.HeadersFrom(r.Header))
+	h := core.HeadersFrom(r.Header)
+	ctx, o := p.begin(r.Context(), h)
+	e, err := p.read(ctx, o, body, r.ContentLength, h)
 	if err != nil {
 		return nil, r, err
 	}
-	r = r.WithContext(core.NewContext(r.Context(), e))
+	r = r.WithContext(core.NewContext(ctx, e))
 	r.Body = newReplay(e.Raw)
 	r.GetBody = func() (io.ReadCloser, error) { return newReplay(e.Raw), nil }
 	r.ContentLength = int64(len(e.Raw))

@@ -1,5 +1,3 @@
-//go:build observerwired
-
 package otelwebhooks_test
 
 import (

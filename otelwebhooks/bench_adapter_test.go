@@ -1,5 +1,3 @@
-//go:build observerwired
-
 package otelwebhooks_test
 
 import (
@@ -21,7 +19,7 @@ import (
 // manual reader, every span sampled and dropped): the difference is the observer's cost
 // per delivery in a real pipeline.
 //
-//	go test -tags observerwired -run '^$' -bench NetHTTPHandler -benchtime 1s -count 3 ./otelwebhooks/
+//	go test -run '^$' -bench NetHTTPHandler -benchtime 1s -count 3 ./otelwebhooks/
 func BenchmarkNetHTTPHandler(b *testing.B) {
 	_, v, s := conformance.Keys(b)
 	h := core.HandlerFunc(func(context.Context, *core.Event) error { return nil })
