@@ -92,5 +92,5 @@ func ExampleHandler() {
 	// Output:
 	// fetch results of batch_2
 	// 200 {"received":true}
-	// 500 {"error":"handler failed for batch.failed: could not record the failure"}
+	// 500 {"error":"the webhook handler failed; retry later"}
 }

@@ -78,7 +78,8 @@ func newApp(verifier *core.Verifier, logger *slog.Logger) *fiber.App {
 		ReadTimeout:           10 * time.Second, // fasthttp's read timeout covers the headers too
 		WriteTimeout:          30 * time.Second, // OpenAI waits about 20 s for an answer
 		IdleTimeout:           2 * time.Minute,
-		BodyLimit:             maxBodyBytes,
+		BodyLimit:             maxBodyBytes,                 // refuse a larger body while reading it, not after
+		ErrorHandler:          fiberadapter.AppErrorHandler, // fiber's own refusals in JSON, like the adapter's
 	})
 	app.Get("/health", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	webhooks := fiberadapter.Middleware(verifier, fiberadapter.WithLogger(logger), fiberadapter.WithMaxBodyBytes(maxBodyBytes))
