@@ -3,8 +3,8 @@ package fiberv3adapter_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"

@@ -70,27 +70,27 @@ func TestFromReadsTheHeaderBlockOnly(t *testing.T) {
 	}{
 		{
 			name: "Content-Length",
-			raw: "POST /w HTTP/1.1\r\nHost: x\r\nwebhook-id: wh_1\r\nwebhook-timestamp: 1750861210\r\nwebhook-signature: v1,abc\r\nContent-Length: 2\r\n\r\n{}",
+			raw:  "POST /w HTTP/1.1\r\nHost: x\r\nwebhook-id: wh_1\r\nwebhook-timestamp: 1750861210\r\nwebhook-signature: v1,abc\r\nContent-Length: 2\r\n\r\n{}",
 			want: core.Headers{ID: "wh_1", Timestamp: "1750861210", Signature: "v1,abc"},
 		},
 		{
 			name: "any letter case, first value counts",
-			raw: "POST /w HTTP/1.1\r\nHost: x\r\nWEBHOOK-ID: wh_2\r\nWebhook-Id: wh_other\r\nwebhook-Timestamp: 1\r\nwebhook-signature: v1,first\r\nwebhook-signature: v1,second\r\nContent-Length: 0\r\n\r\n",
+			raw:  "POST /w HTTP/1.1\r\nHost: x\r\nWEBHOOK-ID: wh_2\r\nWebhook-Id: wh_other\r\nwebhook-Timestamp: 1\r\nwebhook-signature: v1,first\r\nwebhook-signature: v1,second\r\nContent-Length: 0\r\n\r\n",
 			want: core.Headers{ID: "wh_2", Timestamp: "1", Signature: "v1,first"},
 		},
 		{
 			name: "signature only in the trailers",
-			raw: "POST /w HTTP/1.1\r\nHost: x\r\nwebhook-id: wh_3\r\nwebhook-timestamp: 1750861210\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nwebhook-signature: v1,fromtrailer\r\n\r\n",
+			raw:  "POST /w HTTP/1.1\r\nHost: x\r\nwebhook-id: wh_3\r\nwebhook-timestamp: 1750861210\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nwebhook-signature: v1,fromtrailer\r\n\r\n",
 			want: core.Headers{ID: "wh_3", Timestamp: "1750861210"},
 		},
 		{
 			name: "trailers repeat every header",
-			raw: "POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nwebhook-id: wh_4\r\nwebhook-timestamp: 1750861210\r\nwebhook-signature: v1,header\r\n\r\n2\r\n{}\r\n0\r\nwebhook-id: wh_trailer\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,trailer\r\n\r\n",
+			raw:  "POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nwebhook-id: wh_4\r\nwebhook-timestamp: 1750861210\r\nwebhook-signature: v1,header\r\n\r\n2\r\n{}\r\n0\r\nwebhook-id: wh_trailer\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,trailer\r\n\r\n",
 			want: core.Headers{ID: "wh_4", Timestamp: "1750861210", Signature: "v1,header"},
 		},
 		{
 			name: "empty chunked body, headers only in the trailers",
-			raw: "POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nwebhook-id: wh_5\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,trailer\r\n\r\n",
+			raw:  "POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nwebhook-id: wh_5\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,trailer\r\n\r\n",
 			want: core.Headers{},
 		},
 	}
