@@ -18,13 +18,15 @@ import (
 //
 // fasthttp appends the fields of a chunked body's trailer section to the same header
 // list that Peek searches, so a header missing from the header block would be found in
-// the trailers. From therefore reads the raw header block the server parsed (the first
-// value of each name counts, as with http.Header.Get and Peek) and falls back to Peek
-// only for a request that was not parsed from the wire (it has no raw header block, and
-// so no trailers either).
+// the trailers. For a request that may have had trailers (fasthttp reads them only after
+// a chunked body, whose ContentLength is then -1, or 0 when it was empty) From therefore
+// reads the raw header block the server parsed, where the first value of each name
+// counts, as with http.Header.Get and Peek. A request with a positive Content-Length,
+// which has no trailers, and one not parsed from the wire (no raw header block) are read
+// with Peek, which is cheaper.
 func From(h *fasthttp.RequestHeader) core.Headers {
 	var id, ts, sig []byte
-	if len(h.RawHeaders()) == 0 {
+	if h.ContentLength() > 0 || len(h.RawHeaders()) == 0 {
 		id, ts, sig = h.Peek(core.HeaderID), h.Peek(core.HeaderTimestamp), h.Peek(core.HeaderSignature)
 	} else {
 		var seenID, seenTS, seenSig bool
