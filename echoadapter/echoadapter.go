@@ -1,4 +1,5 @@
-// Package echoadapter verifies OpenAI webhooks in echo (v4) applications.
+// Package echoadapter verifies OpenAI webhooks in echo (v4) applications; package
+// echov5adapter serves echo v5.
 //
 // Middleware is an echo.MiddlewareFunc that verifies each delivery over the raw body,
 // restores the body for the next handler (Body, GetBody, ContentLength), and stores the
