@@ -27,7 +27,9 @@ var middlewareCases = []middlewareCase{
 	{"nethttp", newNetHTTPCase},
 	{"gin", newGinCase},
 	{"echo", newEchoCase},
+	{"echov5", newEchoV5Case},
 	{"fiber", newFiberCase},
+	{"fiberv3", newFiberV3Case},
 }
 
 // BenchmarkMiddleware measures one valid 400-byte delivery through each adapter's
@@ -134,10 +136,23 @@ func newEchoCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
 	return serveRecorded(servers.Echo(v))
 }
 
+func newEchoV5Case(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
+	return serveRecorded(servers.EchoV5(v))
+}
+
 // newFiberCase calls the app's fasthttp handler directly with one reused RequestCtx, as
 // fasthttp's server does for the requests of one connection.
 func newFiberCase(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
-	handler := servers.Fiber(v).Handler()
+	return serveFasthttp(servers.Fiber(v).Handler())
+}
+
+// newFiberV3Case is newFiberCase for fiber v3.
+func newFiberV3Case(_ testing.TB, v *core.Verifier) func(d *fixture.Delivery) int {
+	return serveFasthttp(servers.FiberV3(v).Handler())
+}
+
+// serveFasthttp serves d through handler, the same harness for fiber v2 and v3.
+func serveFasthttp(handler fasthttp.RequestHandler) func(d *fixture.Delivery) int {
 	ctx := &fasthttp.RequestCtx{}
 	ctx.Init(&fasthttp.Request{}, nil, nil)
 	return func(d *fixture.Delivery) int {

@@ -26,7 +26,7 @@ step "machine"
 	go version
 	lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1
 	echo "cores: $(nproc)"
-	echo "project commit: $(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C .. status --porcelain -- core internal nethttp ginadapter echoadapter fiberadapter 2>/dev/null | grep -q . && echo ' (with uncommitted changes in core/adapters)')"
+	echo "project commit: $(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C .. status --porcelain -- core internal nethttp ginadapter echoadapter echov5adapter fiberadapter fiberv3adapter 2>/dev/null | grep -q . && echo ' (with uncommitted changes in core/adapters)')"
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	date -u +%Y-%m-%dT%H:%M:%SZ
 } | tee results/machine.txt

@@ -1,4 +1,5 @@
-// Package echoadapter verifies OpenAI webhooks in echo (v4) applications.
+// Package echoadapter verifies OpenAI webhooks in echo (v4) applications; package
+// echov5adapter serves echo v5.
 //
 // Middleware is an echo.MiddlewareFunc that verifies each delivery over the raw body,
 // restores the body for the next handler (Body, GetBody, ContentLength), and stores the
@@ -13,8 +14,6 @@ package echoadapter
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -87,7 +86,7 @@ func EventFrom(c echo.Context) (*core.Event, bool) {
 // the body restored.
 func receiveEvent(p *receive.Pipeline, c echo.Context) (*core.Event, error) {
 	r := c.Request()
-	e, r, err := p.ReadRequest(r, echoLimit{receive.Body(r)})
+	e, r, err := p.ReadRequest(r, receive.LimitReader(receive.Body(r), overEchoLimit, "echo's BodyLimit middleware"))
 	if err != nil {
 		return nil, err
 	}
@@ -119,17 +118,11 @@ func nextStatus(c echo.Context, err error) int {
 	return he.Code
 }
 
-// echoLimit turns the 413 of echo's BodyLimit middleware, met while reading, into
-// core.ErrBodyTooLarge, so the delivery is answered 413 {"error":"…"} like any other.
-type echoLimit struct{ r io.Reader }
-
-func (l echoLimit) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
+// overEchoLimit reports whether a read failed because echo's BodyLimit middleware saw
+// the body pass its limit (v4: an *echo.HTTPError with code 413). receive.LimitReader,
+// shared with echov5adapter, turns that into core.ErrBodyTooLarge, so the delivery is
+// answered 413 {"error":"…"} like any other.
+func overEchoLimit(err error) bool {
 	var he *echo.HTTPError
-	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-		err = errEchoBodyLimit
-	}
-	return n, err
+	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
 }
-
-var errEchoBodyLimit = fmt.Errorf("%w: over the limit of echo's BodyLimit middleware", core.ErrBodyTooLarge)

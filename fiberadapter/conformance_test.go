@@ -37,7 +37,7 @@ func TestConformance(t *testing.T) {
 // newApp returns an app whose read buffer takes the suite's 4 KiB+ signature header
 // (fiber's default of 4096 bytes answers 431 before any handler runs).
 func newApp() *fiber.App {
-	return fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 16 << 10})
+	return fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 16 << 10, ErrorHandler: fiberadapter.AppErrorHandler})
 }
 
 // listen serves app on a real loopback listener until the test ends.

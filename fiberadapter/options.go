@@ -85,16 +85,17 @@ func WriteError(c *fiber.Ctx, status int, err error) error {
 //		ErrorHandler: fiberadapter.AppErrorHandler,
 //	})
 func AppErrorHandler(c *fiber.Ctx, err error) error {
-	status := fiber.StatusInternalServerError
+	code := fiber.StatusInternalServerError
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		status = fe.Code
+		code = fe.Code
 	}
+	status, body := receive.FrameworkRefusal(code, err.Error())
 	if status >= fiber.StatusInternalServerError {
 		slog.Default().LogAttrs(c.UserContext(), slog.LevelError, "openai-webhooks: request failed",
 			slog.String("path", c.Path()), slog.Int("status", status), slog.String("error", err.Error()))
 	}
-	return writeJSON(c, status, receive.FrameworkErrorBody(status))
+	return writeJSON(c, status, body)
 }
 
 func writeJSON(c *fiber.Ctx, status int, body []byte) error {

@@ -15,13 +15,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
+	fiberv3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
+	echov5 "github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/codes"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echoadapter"
+	"github.com/webhookkit/openai-webhooks/echov5adapter"
 	"github.com/webhookkit/openai-webhooks/fiberadapter"
+	"github.com/webhookkit/openai-webhooks/fiberv3adapter"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
@@ -96,6 +100,12 @@ func adapters() []adapter {
 	fiberOpts := func(s setup) []fiberadapter.Option {
 		return options(s, fiberadapter.WithMaxBodyBytes, fiberadapter.WithIdempotency, fiberadapter.WithLogger, fiberadapter.WithObserver)
 	}
+	echov5Opts := func(s setup) []echov5adapter.Option {
+		return options(s, echov5adapter.WithMaxBodyBytes, echov5adapter.WithIdempotency, echov5adapter.WithLogger, echov5adapter.WithObserver)
+	}
+	fiberv3Opts := func(s setup) []fiberv3adapter.Option {
+		return options(s, fiberv3adapter.WithMaxBodyBytes, fiberv3adapter.WithIdempotency, fiberv3adapter.WithLogger, fiberv3adapter.WithObserver)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	return []adapter{
 		{
@@ -159,7 +169,58 @@ func adapters() []adapter {
 				return listenFiber(t, f)
 			},
 		},
+		{
+			name: "echov5",
+			middleware: func(t *testing.T, v *core.Verifier, s setup, a app) string {
+				e := echov5.New()
+				e.POST(conformance.Path, func(c *echov5.Context) error {
+					ev, _ := echov5adapter.EventFrom(c)
+					return c.NoContent(a(c.Request().Context(), ev))
+				}, echov5adapter.Middleware(v, echov5Opts(s)...))
+				return conformance.Serve(t, e)
+			},
+			handler: func(t *testing.T, v *core.Verifier, s setup, a app) string {
+				e := echov5.New()
+				e.POST(conformance.Path, echov5adapter.Handler(v, coreHandler(a), echov5Opts(s)...))
+				return conformance.Serve(t, e)
+			},
+		},
+		{
+			name:           "fiberv3",
+			readsBodyFirst: true,
+			middleware: func(t *testing.T, v *core.Verifier, s setup, a app) string {
+				f := fiberv3.New()
+				f.Post(conformance.Path, fiberv3adapter.Middleware(v, fiberv3Opts(s)...), func(c fiberv3.Ctx) error {
+					e, _ := fiberv3adapter.EventFrom(c)
+					return c.SendStatus(a(c.Context(), e))
+				})
+				return listenFiberV3(t, f)
+			},
+			handler: func(t *testing.T, v *core.Verifier, s setup, a app) string {
+				f := fiberv3.New()
+				f.Post(conformance.Path, fiberv3adapter.Handler(v, coreHandler(a), fiberv3Opts(s)...))
+				return listenFiberV3(t, f)
+			},
+		},
 	}
+}
+
+func listenFiberV3(t *testing.T, f *fiberv3.App) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.Listener(ln, fiberv3.ListenConfig{DisableStartupMessage: true}) }()
+	t.Cleanup(func() {
+		if err := f.Shutdown(); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "http://" + ln.Addr().String() + conformance.Path
 }
 
 func listenFiber(t *testing.T, f *fiber.App) string {

@@ -14,3 +14,7 @@ func TestServer(t *testing.T) {
 func TestWebhook(t *testing.T) {
 	exampletest.Deliveries(t, run, nil, exampletest.Standard)
 }
+
+func TestRefusals(t *testing.T) {
+	conformance.CheckExampleRefusals(t, run)
+}

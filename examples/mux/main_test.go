@@ -25,3 +25,7 @@ func TestWebhook(t *testing.T) {
 		}
 	})
 }
+
+func TestRefusals(t *testing.T) {
+	conformance.CheckExampleRefusals(t, run)
+}

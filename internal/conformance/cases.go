@@ -93,7 +93,7 @@ func deliveryCases() []deliveryCase {
 var zeroSignature = base64.StdEncoding.EncodeToString(make([]byte, 32))
 
 func runDeliveryCase(t *testing.T, f *fixture, m mode, c deliveryCase) {
-	o := f.options()
+	o := f.options(m)
 	o.MaxBodyBytes = c.maxBody
 	s := f.start(t, m, o, nil)
 	r := c.req(f)
@@ -101,18 +101,31 @@ func runDeliveryCase(t *testing.T, f *fixture, m mode, c deliveryCase) {
 	if c.err != nil {
 		wantError(t, got, c.status, c.err)
 		s.wantCalls(t, 0)
+	} else {
+		s.wantAnswered(t, got)
+		s.wantCalls(t, 1)
+		wantEvent(t, s.rec.all()[0], r)
+	}
+	if !m.idempotent {
 		return
 	}
-	s.wantAnswered(t, got)
+	// The same delivery again: a refused one never reached the store and is refused
+	// again; an accepted one is a duplicate now.
+	again := s.send(t, r)
+	if c.err != nil {
+		wantError(t, again, c.status, c.err)
+		s.wantCalls(t, 0)
+		return
+	}
+	wantJSON(t, again, http.StatusOK, `{"received":true,"duplicate":true}`)
 	s.wantCalls(t, 1)
-	wantEvent(t, s.rec.all()[0], r)
 }
 
 // testKnownTypes sends one delivery of every known type to one server, over reused
 // connections, and checks what the application saw only after the last: an adapter that
 // kept references to reused buffers shows the wrong ids by then.
 func testKnownTypes(t *testing.T, f *fixture, m mode) {
-	s := f.start(t, m, f.options(), nil)
+	s := f.start(t, m, f.options(m), nil)
 	types := core.KnownEventTypes()
 	sent := make([]request, len(types))
 	for i, typ := range types {
@@ -132,7 +145,7 @@ func testKnownTypes(t *testing.T, f *fixture, m mode) {
 // (Middleware) or 500 {"error":"…"} (Handler).
 func testNextFails(t *testing.T, f *fixture, m mode) {
 	for _, a := range []Answer{{Status: http.StatusInternalServerError}, {Fail: true}, {Status: http.StatusUnprocessableEntity}} {
-		s := f.start(t, m, f.options(), func(int) Answer { return a })
+		s := f.start(t, m, f.options(m), func(int) Answer { return a })
 		got := s.send(t, f.signed(eventBody("evt_fail", core.ResponseFailed)))
 		s.wantCalls(t, 1)
 		switch {

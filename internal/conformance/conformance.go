@@ -1,11 +1,13 @@
-// Package conformance is the one test suite every adapter (nethttp, ginadapter,
-// echoadapter, fiberadapter) runs, so that all four answer every situation of the design
-// table with the same status and body.
+// Package conformance is the one test suite every adapter runs, so that all six (nethttp,
+// ginadapter, echoadapter for echo v4, echov5adapter, fiberadapter for fiber v2,
+// fiberv3adapter) answer every situation of the design table with the same status and
+// body. A test of this package fails when one of the six stops running the suite.
 //
 // An adapter's test gives Run a Driver: two small functions that start a real server on
 // loopback, one with the adapter's Middleware in front of a handler the suite controls
 // (Next), one with the adapter's Handler around a core.Handler. The suite then sends
-// signed, forged, stale, oversized and duplicate deliveries over real HTTP.
+// signed, forged, stale, oversized and duplicate deliveries over real HTTP, to both
+// modes, each without and with an idempotency store.
 package conformance
 
 import (
@@ -91,15 +93,32 @@ func Run(t *testing.T, d Driver) {
 	f := newFixture(t)
 	for _, m := range modes(d) {
 		t.Run(m.name, func(t *testing.T) {
-			for _, c := range deliveryCases() {
-				t.Run(c.name, func(t *testing.T) { runDeliveryCase(t, f, m, c) })
+			for _, idempotent := range []bool{false, true} {
+				m := m
+				m.idempotent = idempotent
+				t.Run(variantName(idempotent), func(t *testing.T) {
+					for _, c := range deliveryCases() {
+						t.Run(c.name, func(t *testing.T) { runDeliveryCase(t, f, m, c) })
+					}
+					t.Run("every known event type", func(t *testing.T) { testKnownTypes(t, f, m) })
+					t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
+					t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
+					if idempotent {
+						t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })
+					} else {
+						t.Run("wire", func(t *testing.T) { testWire(t, f, m) })
+					}
+				})
 			}
-			t.Run("every known event type", func(t *testing.T) { testKnownTypes(t, f, m) })
-			t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
-			t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })
-			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
-			t.Run("wire", func(t *testing.T) { testWire(t, f, m) })
 		})
 	}
 	f.checkLogs(t)
+}
+
+// variantName names the subtests of a mode without and with an idempotency store.
+func variantName(idempotent bool) string {
+	if idempotent {
+		return "with idempotency"
+	}
+	return "without idempotency"
 }

@@ -84,7 +84,13 @@ func (f *fixture) checkLogs(t *testing.T) {
 	}
 }
 
-func (f *fixture) options() Options { return Options{Logger: f.logger} }
+// options are those of a server of m: a fresh memory store when m is idempotent.
+func (f *fixture) options(m mode) Options {
+	if m.idempotent {
+		return f.withStore(idempotency.NewMemoryStore())
+	}
+	return Options{Logger: f.logger}
+}
 
 func (f *fixture) withStore(store idempotency.Store) Options {
 	return Options{Logger: f.logger, Store: store}

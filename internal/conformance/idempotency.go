@@ -100,7 +100,7 @@ func (failingStore) Abandon(context.Context, string, idempotency.Token) error { 
 // reach the application intact; copies of one reach it exactly once under idempotency.
 func testConcurrent(t *testing.T, f *fixture, m mode) {
 	t.Run("distinct deliveries", func(t *testing.T) {
-		s := f.start(t, m, f.options(), nil)
+		s := f.start(t, m, f.options(m), nil)
 		types := core.KnownEventTypes()
 		reqs := make([]request, 48)
 		byID := make(map[string]request)

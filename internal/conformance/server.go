@@ -12,10 +12,12 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// mode is one way of mounting an adapter: Middleware in front of Next, or Handler.
+// mode is one way of mounting an adapter: Middleware in front of Next, or Handler;
+// idempotent servers of the cases that do not test idempotency itself get a store.
 type mode struct {
 	name       string
 	middleware bool
+	idempotent bool
 	start      func(t *testing.T, v *core.Verifier, o Options, rec *recorder) string
 }
 

@@ -20,7 +20,7 @@ import (
 // trimmed, and a transfer coding other than chunked is refused with 501, as net/http
 // refuses it.
 func testWire(t *testing.T, f *fixture, m mode) {
-	s := f.start(t, m, f.options(), nil)
+	s := f.start(t, m, f.options(m), nil)
 	target, err := url.Parse(s.url)
 	if err != nil {
 		t.Fatal(err)

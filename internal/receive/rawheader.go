@@ -122,11 +122,21 @@ func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, 
 	return core.NewContext(ctx, e), e, nil
 }
 
-// FrameworkErrorBody is the answer to a request the framework itself refused before any
+// FrameworkRefusal is the answer to a request the framework itself refused before any
 // handler ran (fiber's ErrorHandler: body over its BodyLimit, read timeout, malformed
-// request): {"error":"…"} with a fixed message for status, never the framework's error
-// text.
-func FrameworkErrorBody(status int) []byte {
+// request), or to an error a handler returned with code: the status (code, or 500 when
+// code is no error status) and {"error":"…"} with a fixed message for that status, never
+// the framework's error text, which may quote the request or name internals. The text
+// only decides one case: fasthttp refuses a Transfer-Encoding other than chunked as a
+// malformed request (400), which is answered 501, as net/http answers it.
+func FrameworkRefusal(code int, text string) (status int, body []byte) {
+	status = code
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusBadRequest && strings.Contains(text, "unsupported Transfer-Encoding") {
+		status = http.StatusNotImplemented
+	}
 	msg, ok := frameworkMessages[status]
 	if !ok {
 		msg = strings.ToLower(http.StatusText(status))
@@ -134,7 +144,7 @@ func FrameworkErrorBody(status int) []byte {
 			msg = "internal server error"
 		}
 	}
-	return errorJSON(msg)
+	return status, errorJSON(msg)
 }
 
 var frameworkMessages = map[int]string{

@@ -51,7 +51,9 @@ var frameworks = []server{
 	{framework: "nethttp", start: startNetHTTP},
 	{framework: "gin", start: startGin},
 	{framework: "echo", start: startEcho},
+	{framework: "echov5", start: startEchoV5},
 	{framework: "fiber", start: startFiber},
+	{framework: "fiberv3", start: startFiberV3},
 }
 
 // tolerance covers the whole run: deliveries are signed once, at the start, so that
@@ -87,7 +89,7 @@ func main() {
 	maxDuration := flag.Duration("max-duration", 60*time.Second, "stop a server's measurement after this long")
 	size := flag.Int("size", 400, "body size in bytes")
 	pool := flag.Int("pool", 1024, "distinct pre-signed deliveries, sent round-robin")
-	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all: nethttp,gin,echo,fiber)")
+	only := flag.String("frameworks", "", "comma-separated frameworks to run (default all: nethttp,gin,echo,echov5,fiber,fiberv3)")
 	rounds := flag.Int("rounds", 1, "measure every server this many times; report the medians")
 	serve := flag.String("serve", "", "internal: serve one framework/kind in this process (the child of a run)")
 	flag.Parse()

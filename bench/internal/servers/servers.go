@@ -1,5 +1,5 @@
 // Package servers builds the servers the middleware benchmarks and the load test compare,
-// one pair per framework: with a non-nil verifier, the adapter's Middleware in front of a
+// one pair per framework (echo and fiber in both of their majors): with a non-nil verifier, the adapter's Middleware in front of a
 // handler that only answers 200; with nil, a bare handler that reads the body and answers
 // 200. Every server answers POST Path.
 package servers
@@ -10,11 +10,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
+	fiberv3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
+	echov5 "github.com/labstack/echo/v5"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echoadapter"
+	"github.com/webhookkit/openai-webhooks/echov5adapter"
 	"github.com/webhookkit/openai-webhooks/fiberadapter"
+	"github.com/webhookkit/openai-webhooks/fiberv3adapter"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -73,6 +77,34 @@ func Fiber(v *core.Verifier) *fiber.App {
 		app.Post(Path, fiberadapter.Middleware(v), func(c *fiber.Ctx) error { return c.SendStatus(http.StatusOK) })
 	} else {
 		app.Post(Path, func(c *fiber.Ctx) error {
+			_ = c.BodyRaw() // fasthttp has read the body already; touch it as the middleware does
+			return c.SendStatus(http.StatusOK)
+		})
+	}
+	return app
+}
+
+// EchoV5 returns an echo v5 instance.
+func EchoV5(v *core.Verifier) *echov5.Echo {
+	e := echov5.New()
+	if v != nil {
+		e.POST(Path, func(c *echov5.Context) error { return c.NoContent(http.StatusOK) }, echov5adapter.Middleware(v))
+	} else {
+		e.POST(Path, func(c *echov5.Context) error {
+			_, _ = io.Copy(io.Discard, c.Request().Body)
+			return c.NoContent(http.StatusOK)
+		})
+	}
+	return e
+}
+
+// FiberV3 returns a fiber v3 app.
+func FiberV3(v *core.Verifier) *fiberv3.App {
+	app := fiberv3.New()
+	if v != nil {
+		app.Post(Path, fiberv3adapter.Middleware(v), func(c fiberv3.Ctx) error { return c.SendStatus(http.StatusOK) })
+	} else {
+		app.Post(Path, func(c fiberv3.Ctx) error {
 			_ = c.BodyRaw() // fasthttp has read the body already; touch it as the middleware does
 			return c.SendStatus(http.StatusOK)
 		})

@@ -1,0 +1,20 @@
+package echov5adapter_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/webhookkit/openai-webhooks/echov5adapter"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
+)
+
+// BenchmarkMiddleware sends a genuine 400-byte delivery through Middleware to a no-op
+// handler.
+func BenchmarkMiddleware(b *testing.B) {
+	_, v, s := conformance.Keys(b)
+	e := echo.New()
+	e.POST(conformance.Path, func(c *echo.Context) error { return c.NoContent(http.StatusOK) }, echov5adapter.Middleware(v))
+	conformance.BenchHTTP(b, e, s)
+}

@@ -1,0 +1,86 @@
+package echov5adapter_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/echov5adapter"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
+)
+
+// The signing secret of the webhook endpoint, as the OpenAI dashboard shows it. Real
+// code reads it from OPENAI_WEBHOOK_SECRET (core.NewVerifierFromEnv).
+const secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+// Verify deliveries in front of your own handler, and read the event with EventFrom.
+func ExampleMiddleware() {
+	v, err := core.NewVerifier(secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := echo.New()
+	e.POST("/webhooks/openai", func(c *echo.Context) error {
+		ev, _ := echov5adapter.EventFrom(c)
+		switch ev.Type {
+		case core.BatchCompleted:
+			data, _ := core.DecodeData[core.BatchData](ev)
+			fmt.Println("batch done:", data.ID)
+		default:
+			fmt.Println("ignored:", ev.Type)
+		}
+		return c.NoContent(http.StatusNoContent)
+	}, echov5adapter.Middleware(v))
+
+	fmt.Println(deliver(e, `{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}`))
+	// Output:
+	// batch done: batch_1
+	// 204
+}
+
+// Middleware as global middleware, skipping the routes that are not webhooks, the way
+// echo's own middleware takes a Skipper in its config.
+func ExampleMiddlewareWithConfig() {
+	v, err := core.NewVerifier(secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := echo.New()
+	e.Use(echov5adapter.MiddlewareWithConfig(v, echov5adapter.Config{
+		Skipper: func(c *echo.Context) bool { return c.Path() != "/webhooks/openai" },
+	}))
+	e.GET("/health", func(c *echo.Context) error { return c.String(http.StatusOK, "ok") })
+
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/health", nil))
+	fmt.Println(w.Code, w.Body)
+	// Output: 200 ok
+}
+
+// A complete endpoint: Handler dispatches to a core.Mux and answers 200
+// {"received":true}.
+func ExampleHandler() {
+	v, err := core.NewVerifier(secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := core.NewMux()
+	mux.OnFunc(core.ResponseCompleted, func(ctx context.Context, e *core.Event) error {
+		fmt.Println("response completed:", e.ID)
+		return nil
+	})
+	e := echo.New()
+	e.POST("/webhooks/openai", echov5adapter.Handler(v, mux))
+
+	fmt.Println(deliver(e, `{"id":"evt_2","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_1"}}`))
+	// Output:
+	// response completed: evt_2
+	// 200 {"received":true}
+}
+
+func deliver(h http.Handler, body string) string { return conformance.Deliver(h, secret, body) }

@@ -1,0 +1,93 @@
+package echov5adapter
+
+import (
+	"log/slog"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// Option configures Middleware and Handler.
+type Option func(*config)
+
+// ErrorHandler answers a refused delivery; Middleware and Handler return what it
+// returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
+// or 503. The default answers {"error":"…"} with status and returns nil; return an error
+// instead (an *echo.HTTPError, or any error with a StatusCode method) to have the
+// application's HTTPErrorHandler answer.
+type ErrorHandler func(c *echo.Context, status int, err error) error
+
+type config struct {
+	receive.Config
+	onError ErrorHandler
+	skipper func(c *echo.Context) bool
+}
+
+// WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
+// answered 413 before or while it is read.
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+
+// WithIdempotency makes each delivery (by webhook-id) run next, or Handler's
+// core.Handler, once: a duplicate of a handled delivery is answered 200
+// {"received":true,"duplicate":true} without calling it, one in progress elsewhere 409,
+// and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
+// and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
+func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
+	return func(c *config) { c.SetIdempotency(store, opts) }
+}
+
+// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
+// Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
+// event type and how long verification and the handler took (see core.Observer, and
+// package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
+// is measured.
+func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+
+// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+
+// WithSkipper makes Middleware pass the requests for which skip reports true straight
+// to next, unverified and without an event, like the Skipper of echo's own middleware;
+// a middleware.Skipper can be passed as is. The default skips nothing.
+func WithSkipper(skip func(c *echo.Context) bool) Option {
+	return func(c *config) { c.skipper = skip }
+}
+
+func newConfig(opts []Option) config {
+	c := receive.Options(opts)
+	if c.onError == nil {
+		c.onError = WriteError
+	}
+	if c.skipper == nil {
+		c.skipper = func(*echo.Context) bool { return false }
+	}
+	return c
+}
+
+// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
+// custom ErrorHandler that only wants to observe refusals can log and then call it.
+func WriteError(c *echo.Context, status int, err error) error {
+	return c.Blob(status, receive.ContentType, receive.ErrorBody(err))
+}
+
+// Config configures MiddlewareWithConfig in the shape of echo's own middleware configs.
+type Config struct {
+	// Skipper makes the middleware pass the requests for which it reports true straight
+	// to next, unverified; a middleware.Skipper fits. Nil skips nothing.
+	Skipper func(c *echo.Context) bool
+}
+
+// MiddlewareWithConfig is Middleware configured the echo way:
+//
+//	e.Use(echov5adapter.MiddlewareWithConfig(verifier, echov5adapter.Config{
+//		Skipper: func(c *echo.Context) bool { return c.Path() != "/webhooks/openai" },
+//	}))
+func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) echo.MiddlewareFunc {
+	return Middleware(v, append([]Option{WithSkipper(config.Skipper)}, opts...)...)
+}

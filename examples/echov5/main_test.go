@@ -1,0 +1,15 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
+)
+
+func TestServer(t *testing.T) {
+	conformance.CheckExample(t, run, "response_id=resp_example", "type=batch.completed", "type=example.future_type")
+}
+
+func TestRefusals(t *testing.T) {
+	conformance.CheckExampleRefusals(t, run)
+}

@@ -1,0 +1,125 @@
+// Package fiberv3adapter verifies OpenAI webhooks in fiber v3 applications
+// (github.com/gofiber/fiber/v3); package fiberadapter serves fiber v2.
+//
+// Middleware is a fiber.Handler that verifies each delivery over the body exactly as
+// received (c.BodyRaw, never the decompressed body) and stores the event with c.Locals
+// and in c.Context() (EventFrom, core.FromContext). The body is not modified, so the
+// next handler reads the same bytes. A refused delivery is answered with the status of
+// core.StatusCode and {"error":"…"}. Handler is a complete endpoint that dispatches
+// events to a core.Handler such as a core.Mux.
+//
+// fiber reuses its buffers once a handler returns; the event owns copies of everything
+// it keeps, so it may outlive the request. Only the request's own header block counts:
+// fields of a chunked body's trailer section are ignored. MiddlewareWithConfig takes a
+// Config with a Next func like fiber's own middleware. Set AppErrorHandler as
+// fiber.Config.ErrorHandler and fiber.Config.BodyLimit to the same limit as
+// WithMaxBodyBytes, so that what fiber refuses itself (413, 431, 400, …) is answered
+// {"error":"…"} too. fiber's ReadBufferSize (4096 by default) bounds the request
+// headers.
+//
+// This package is a translator of the same size as fiberadapter: the two share the
+// receive pipeline and its fasthttp header reading (internal/receive, VerifyFastHTTP);
+// what remains is written twice because fiber v2's *fiber.Ctx and fiber v3's fiber.Ctx
+// interface are different types.
+package fiberv3adapter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// eventKey is the c.Locals key of the verified event; EventFrom reads it.
+type eventKey struct{}
+
+// Middleware returns fiber middleware that lets only verified deliveries through to the
+// next handler. Requests for which the WithNext function reports true go to the next
+// handler unverified. It panics if v is nil.
+//
+// With WithIdempotency, the delivery counts as handled when c.Next() returned nil and
+// the response status is 2xx; an error counts with the code of its *fiber.Error, or as
+// 500.
+func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c fiber.Ctx) error {
+		if cfg.next != nil && cfg.next(c) {
+			return c.Next()
+		}
+		e, err := receiveEvent(p, c)
+		if err != nil {
+			return send(c, cfg, receive.Refuse(err))
+		}
+		var nextErr error
+		outcome, err := p.Dispatch(c.Context(), e, func(context.Context) int {
+			nextErr = c.Next()
+			return nextStatus(c, nextErr)
+		})
+		if reply, ok := receive.Answer(outcome, err); ok {
+			return send(c, cfg, reply)
+		}
+		return nextErr
+	}
+}
+
+// Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
+// WithNext function does not apply to it. It panics if v or h is nil.
+func Handler(v *core.Verifier, h core.Handler, opts ...Option) fiber.Handler {
+	if h == nil {
+		panic("fiberv3adapter.Handler: the core.Handler is nil")
+	}
+	cfg := newConfig(opts)
+	p := receive.New(v, cfg.Config)
+	return func(c fiber.Ctx) error {
+		e, err := receiveEvent(p, c)
+		if err != nil {
+			return send(c, cfg, receive.Refuse(err))
+		}
+		return send(c, cfg, p.Handle(c.Context(), e, h))
+	}
+}
+
+// EventFrom returns the verified event Middleware or Handler stored in c.
+func EventFrom(c fiber.Ctx) (*core.Event, bool) {
+	e, ok := c.Locals(eventKey{}).(*core.Event)
+	return e, ok && e != nil
+}
+
+// receiveEvent verifies the raw body under the headers of the request's own header
+// block (not chunked trailers), as fiberadapter does for v2; on success the event, which
+// owns copies of everything it keeps, is stored in c.
+func receiveEvent(p *receive.Pipeline, c fiber.Ctx) (*core.Event, error) {
+	ctx, e, err := p.VerifyFastHTTP(c.Context(), c.BodyRaw(), c.Request().Header.RawHeaders(), func(name string) string { return c.Get(name) })
+	if err != nil {
+		return nil, err
+	}
+	c.Locals(eventKey{}, e)
+	c.SetContext(ctx)
+	return e, nil
+}
+
+func send(c fiber.Ctx, cfg config, reply receive.Reply) error {
+	if reply.Err != nil {
+		return cfg.onError(c, reply.Status, reply.Err)
+	}
+	return writeJSON(c, reply.Status, reply.Body)
+}
+
+// nextStatus is the status the next handler answered, for the idempotency store, the
+// way fiber's error handler will answer a returned error.
+func nextStatus(c fiber.Ctx, err error) int {
+	if err == nil {
+		return c.Response().StatusCode()
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,99 @@
+package fiberv3adapter
+
+import (
+	"log/slog"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/receive"
+)
+
+// Option configures Middleware and Handler.
+type Option func(*config)
+
+// ErrorHandler answers a refused delivery; Middleware and Handler return what it
+// returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
+// or 503. The default answers {"error":"…"} with status and returns nil; return a
+// *fiber.Error instead to have the application's fiber.Config.ErrorHandler answer.
+type ErrorHandler func(c fiber.Ctx, status int, err error) error
+
+type config struct {
+	receive.Config
+	onError ErrorHandler
+	next    func(c fiber.Ctx) bool
+}
+
+// WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
+// answered 413. fiber's own Config.BodyLimit (default 4 MiB) answers 413 before any
+// handler runs; set it to the same n, with AppErrorHandler, so that fiber does not read
+// bodies the adapter refuses anyway.
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+
+// WithIdempotency makes each delivery (by webhook-id) run the next handler, or Handler's
+// core.Handler, once: a duplicate of a handled delivery is answered 200
+// {"received":true,"duplicate":true} without calling it, one in progress elsewhere 409,
+// and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
+// and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
+func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
+	return func(c *config) { c.SetIdempotency(store, opts) }
+}
+
+// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
+// Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
+// event type and how long verification and the handler took (see core.Observer, and
+// package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
+// is measured.
+func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+
+// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+
+// WithNext makes Middleware pass the requests for which next reports true straight to
+// the next handler, unverified and without an event, like the Next field of fiber's own
+// middleware configs. The default skips nothing.
+func WithNext(next func(c fiber.Ctx) bool) Option { return func(c *config) { c.next = next } }
+
+func newConfig(opts []Option) config {
+	c := receive.Options(opts)
+	if c.onError == nil {
+		c.onError = WriteError
+	}
+	return c
+}
+
+// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
+// custom ErrorHandler that only wants to observe refusals can log and then call it.
+func WriteError(c fiber.Ctx, status int, err error) error {
+	return writeJSON(c, status, receive.ErrorBody(err))
+}
+
+func writeJSON(c fiber.Ctx, status int, body []byte) error {
+	c.Set(fiber.HeaderContentType, receive.ContentType)
+	return c.Status(status).Send(body)
+}
+
+// Config configures MiddlewareWithConfig in the shape of fiber's own middleware configs.
+type Config struct {
+	// Next makes the middleware pass the requests for which it reports true straight to
+	// the next handler, unverified. Nil skips nothing.
+	Next func(c fiber.Ctx) bool
+}
+
+// ConfigDefault is the default Config, as fiber's own middleware packages name theirs:
+// nothing is skipped. It is the zero Config; the package never reads it, so changing it
+// changes nothing but the callers' own copies.
+var ConfigDefault = Config{}
+
+// MiddlewareWithConfig is Middleware configured the fiber way:
+//
+//	app.Use(fiberv3adapter.MiddlewareWithConfig(verifier, fiberv3adapter.Config{
+//		Next: func(c fiber.Ctx) bool { return c.Path() != "/webhooks/openai" },
+//	}))
+func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) fiber.Handler {
+	return Middleware(v, append([]Option{WithNext(config.Next)}, opts...)...)
+}
