@@ -410,6 +410,10 @@ func explainSignature(r *verifyReport, secret string, key signingKey, keyErr err
 		return
 	}
 	found, parts, tried := diagnoseSignature(secret, body, h)
+	if !found && len(body) == 0 {
+		r.cause("The body is empty (0 bytes): did a middleware before this one read it? The most common framework mistake is a body parser or logger that consumes the request body before the webhook verifier runs; the signature covers the raw body, so verify it first (put the webhook middleware before any body parser) and capture the request's raw bytes.")
+		return
+	}
 	if !found {
 		r.cause("Nothing matches: %d variants were tried (the secret as text or decoded with its prefix, the timestamp re-formatted, the body with newlines or line endings changed or re-serialised as JSON). So the signature was made with another secret, or over a body whose content differs. Check that the secret is the signing secret of this endpoint (each endpoint has its own, and after a rotation deliveries signed with the old one fail), that it was copied whole, and that the body is the request's raw bytes.",
 			tried)

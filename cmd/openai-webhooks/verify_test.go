@@ -318,6 +318,10 @@ func TestVerifyDiagnoses(t *testing.T) {
 			want: []string{"URL-safe base64"}, // this MAC's base64 has a "+", so its URL-safe form differs
 		},
 		{
+			name: "empty body: a middleware read it first", secret: secret, file: []byte{}, sig: realSignature,
+			want: []string{"signature  FAIL", "The body is empty (0 bytes): did a middleware before this one read it?"},
+		},
+		{
 			name: "signed body is not an event", secret: secret, file: []byte(`{"hello": "world"}`),
 			sig:  sigWith(key, realID, realTimestamp, []byte(`{"hello": "world"}`)),
 			want: []string{"signature  ok", "event      FAIL", "not a JSON event object"},
