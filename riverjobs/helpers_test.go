@@ -138,13 +138,20 @@ type delivery struct {
 
 func signed(t testing.TB, webhookID string) delivery {
 	t.Helper()
+	return signedAt(t, webhookID, time.Now())
+}
+
+// signedAt signs at ts: OpenAI's retry of a delivery has the same webhook-id and body but
+// a new timestamp, hence a new signature.
+func signedAt(t testing.TB, webhookID string, ts time.Time) delivery {
+	t.Helper()
 	s, err := core.NewSigner(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Spacing and key order that jsonb would change: the body must survive as bytes.
 	body := fmt.Appendf(nil, `{"type": "batch.completed",  "id":"evt_%s","object":"event","created_at":1750861210,"data":{"id":"batch_1"}}`, webhookID)
-	return delivery{body: body, headers: s.Headers(webhookID, time.Now(), body)}
+	return delivery{body: body, headers: s.Headers(webhookID, ts, body)}
 }
 
 // send posts d to url and returns the status and answer.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -48,8 +49,14 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, deliveries*copies)
 	for i := range deliveries {
-		d := signed(t, fmt.Sprintf("wh_%02d", i))
+		id := fmt.Sprintf("wh_%02d", i)
+		// Two copies of the delivery and two of a retry of it, signed a minute later.
+		first, retry := signedAt(t, id, time.Now().Add(-time.Minute)), signed(t, id)
 		for c := range copies {
+			d := first
+			if c >= 2 {
+				d = retry
+			}
 			wg.Go(func() {
 				status, answer, err := send(httpClient, urls[c%2], d)
 				if err == nil && status != http.StatusOK {
@@ -70,11 +77,15 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 		t.FailNow()
 	}
 
-	waitFor(t, "every job completed", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == deliveries, nil
+	// Every job was stored before its 200: wait for all of them to be finished.
+	waitFor(t, "every job finished", func() (bool, error) {
+		return count(t, pool, `SELECT count(*) FROM river_job WHERE finalized_at IS NULL`) == 0, nil
 	})
 	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != deliveries {
 		t.Fatalf("%d jobs for %d deliveries, want one each", n, deliveries)
+	}
+	if n := count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`); n != deliveries {
+		t.Fatalf("%d of %d jobs completed", n, deliveries)
 	}
 	rows, err := pool.Query(ctx, `SELECT webhook_id, count(*) FROM handled GROUP BY webhook_id`)
 	if err != nil {
