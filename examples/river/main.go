@@ -79,7 +79,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("River migrations: %w", err)
+		return fmt.Errorf("run River's migrations: %w", err)
 	}
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		return fmt.Errorf("create webhook_events: %w", err)
