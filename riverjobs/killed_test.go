@@ -51,6 +51,8 @@ func runStuckWorker(url string) error {
 		Queues:            map[string]river.QueueConfig{killedQueue: {MaxWorkers: 1}},
 		FetchCooldown:     20 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
+		// The test's clients lead: they run the rescuer with a short RescueStuckJobsAfter.
+		LeaderElectionDisabled: true,
 	})
 	if err != nil {
 		return err
