@@ -3,6 +3,7 @@ package riverjobs
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -11,18 +12,21 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// uniqueStates are the job states in which a webhook-id blocks a new job: every state
-// but cancelled. River requires available, pending, running and scheduled. A cancelled
-// job is one whose stored delivery failed verification (or one cancelled on purpose):
-// it must not keep OpenAI's genuine redelivery of that webhook-id out of the queue.
-var uniqueStates = []rivertype.JobState{
-	rivertype.JobStateAvailable,
-	rivertype.JobStateCompleted,
-	rivertype.JobStateDiscarded,
-	rivertype.JobStatePending,
-	rivertype.JobStateRetryable,
-	rivertype.JobStateRunning,
-	rivertype.JobStateScheduled,
+// uniqueStates returns the job states in which a webhook-id blocks a new job: every
+// state but cancelled. River requires available, pending, running and scheduled. A
+// cancelled job is one whose stored delivery failed verification (or one cancelled on
+// purpose): it must not keep OpenAI's genuine redelivery of that webhook-id out of the
+// queue.
+func uniqueStates() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStateCompleted,
+		rivertype.JobStateDiscarded,
+		rivertype.JobStatePending,
+		rivertype.JobStateRetryable,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	}
 }
 
 // Enqueuer stores verified deliveries as River jobs, one per webhook-id. It is a
@@ -51,7 +55,7 @@ func insertOpts(cfg config) river.InsertOpts {
 		UniqueOpts: river.UniqueOpts{
 			ByArgs:   true, // only WebhookID, by its river:"unique" tag
 			ByPeriod: cfg.uniquePeriod,
-			ByState:  uniqueStates,
+			ByState:  uniqueStates(),
 		},
 	}
 }
@@ -102,5 +106,6 @@ func (q *Enqueuer) EnqueueTx(ctx context.Context, tx pgx.Tx, e *core.Event) (*ri
 // river.Client.InsertMany.
 func (q *Enqueuer) InsertOpts() *river.InsertOpts {
 	opts := q.opts
+	opts.UniqueOpts.ByState = slices.Clone(opts.UniqueOpts.ByState)
 	return &opts
 }
