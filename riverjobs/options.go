@@ -36,8 +36,9 @@ func WithQueue(name string) Option { return func(c *config) { c.queue = name } }
 func WithMaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n } }
 
 // WithUniquePeriod sets the period of River's uniqueness by webhook-id (default 72h).
-// River counts periods from fixed boundaries (the Unix epoch, in steps of d), not from
-// the first delivery: a redelivery that falls in the next period is queued again. Zero
+// River's periods are fixed windows (the time rounded down to a multiple of d), not
+// counted from the first delivery: a redelivery that falls in the next window is queued
+// again. Zero
 // means no period: a webhook-id is queued once for as long as its job row exists (see
 // River's CompletedJobRetentionPeriod and DiscardedJobRetentionPeriod). Otherwise d must
 // be at least one second.
