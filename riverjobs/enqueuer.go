@@ -1,0 +1,111 @@
+package riverjobs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// uniqueStates returns the job states in which a webhook-id blocks a new job: every
+// state but cancelled. River requires available, pending, running and scheduled. A
+// cancelled job is one whose stored delivery failed verification (or one cancelled on
+// purpose): it must not keep OpenAI's genuine redelivery of that webhook-id out of the
+// queue.
+func uniqueStates() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStateCompleted,
+		rivertype.JobStateDiscarded,
+		rivertype.JobStatePending,
+		rivertype.JobStateRetryable,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	}
+}
+
+// Enqueuer stores verified deliveries as River jobs, one per webhook-id. It is a
+// core.Handler: give it to an adapter's Handler, which answers 200 once the job is
+// stored (or found already stored) and 500 when it is not.
+type Enqueuer struct {
+	client *river.Client[pgx.Tx]
+	opts   river.InsertOpts
+}
+
+// NewEnqueuer returns an Enqueuer inserting with c, a River client on the pgx driver
+// (riverpgxv5). The client needs no queues of its own to insert: a receiver can use an
+// insert-only client and leave the work to other processes.
+func NewEnqueuer(c *river.Client[pgx.Tx], opts ...Option) *Enqueuer {
+	if c == nil {
+		panic("riverjobs.NewEnqueuer: nil *river.Client: pass the client made with river.NewClient(riverpgxv5.New(pool), config)")
+	}
+	cfg := newConfig(opts)
+	return &Enqueuer{client: c, opts: insertOpts(cfg)}
+}
+
+func insertOpts(cfg config) river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       cfg.queue,
+		MaxAttempts: cfg.maxAttempts,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs:   true, // only WebhookID, by its river:"unique" tag
+			ByPeriod: cfg.uniquePeriod,
+			ByState:  uniqueStates(),
+		},
+	}
+}
+
+// HandleEvent stores e as a job, or finds it stored already (a redelivery), and returns
+// nil in both cases; it returns an error wrapping ErrNotStored when River or PostgreSQL
+// refuses the insert, so that the adapter answers 500 and OpenAI retries.
+func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
+	_, err := q.Enqueue(ctx, e)
+	return err
+}
+
+// Enqueue is HandleEvent returning River's result: res.UniqueSkippedAsDuplicate is true
+// when the webhook-id was queued already, and res.Job is then that earlier job.
+func (q *Enqueuer) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobInsertResult, error) {
+	args, err := NewEventArgs(e)
+	if err != nil {
+		return nil, err
+	}
+	opts := q.opts
+	res, err := q.client.Insert(ctx, args, &opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
+	}
+	return res, nil
+}
+
+// EnqueueTx stores e as a job in the caller's transaction tx: the job exists if and only
+// if tx commits, together with whatever else the caller wrote in it. It is for code that
+// receives a delivery itself (nethttp.Middleware, say) and records it along with its own
+// rows. Uniqueness works as in Enqueue: a concurrent transaction enqueuing the same
+// webhook-id waits for tx to end. Do not acknowledge the delivery before tx commits.
+func (q *Enqueuer) EnqueueTx(ctx context.Context, tx pgx.Tx, e *core.Event) (*rivertype.JobInsertResult, error) {
+	args, err := NewEventArgs(e)
+	if err != nil {
+		return nil, err
+	}
+	opts := q.opts
+	res, err := q.client.InsertTx(ctx, tx, args, &opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
+	}
+	return res, nil
+}
+
+// InsertOpts returns a copy of the options Enqueue inserts with (queue, attempts,
+// uniqueness by webhook-id), for callers that insert EventArgs themselves, such as with
+// river.Client.InsertMany.
+func (q *Enqueuer) InsertOpts() *river.InsertOpts {
+	opts := q.opts
+	opts.UniqueOpts.ByState = slices.Clone(opts.UniqueOpts.ByState)
+	return &opts
+}
