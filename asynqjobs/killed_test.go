@@ -1,12 +1,10 @@
 package asynqjobs_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/childproc"
 )
 
 // The test binary doubles as a worker process: with these variables set it runs an asynq
@@ -91,42 +90,13 @@ func TestKilledWorkersTaskIsRecovered(t *testing.T) {
 	if opts.Password != "" {
 		redisURL.User = url.UserPassword(opts.Username, opts.Password)
 	}
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(),
+	child := childproc.Start(t,
 		envWorkerRedis+"="+redisURL.String(),
 		envWorkerQueue+"="+e.queue,
 		envWorkerSecret+"="+e.secret)
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	lines := make(chan string, 8)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			lines <- scanner.Text()
-		}
-		close(lines)
-	}()
-	for _, want := range []string{"started", "handling wh_killed"} {
-		select {
-		case line := <-lines:
-			if line != want {
-				t.Fatalf("worker process printed %q, want %q", line, want)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("worker process did not print %q within 30 s", want)
-		}
-	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
+	child.Next(t, "started", 30*time.Second)
+	child.Next(t, "handling wh_killed", 30*time.Second)
+	child.Kill(t)
 	if state, _ := e.taskState(t, "wh_killed"); state != asynq.TaskStateActive {
 		t.Fatalf("right after the kill the task is %v, want active (held by the dead worker)", state)
 	}

@@ -1,11 +1,8 @@
 package riverjobs_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/childproc"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 )
 
@@ -91,36 +89,8 @@ func TestKilledWorkerCommitsNothingAndItsJobIsHandledOnceElsewhere(t *testing.T)
 		return count(t, pool, `SELECT count(*) FROM river_leader WHERE leader_id = $1`, leader.ID()) == 1, nil
 	})
 
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(), envChildDatabase+"="+url)
-	child.Stderr = os.Stderr
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	lines := make(chan string, 8)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			lines <- scanner.Text()
-		}
-		close(lines)
-	}()
-	next := func(want string) {
-		t.Helper()
-		select {
-		case line := <-lines:
-			if line != want {
-				t.Fatalf("worker process printed %q, want %q", line, want)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("worker process did not print %q within 30 s", want)
-		}
-	}
+	child := childproc.Start(t, envChildDatabase+"="+url)
+	next := func(want string) { t.Helper(); child.Next(t, want, 30*time.Second) }
 	next("started")
 
 	q := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil), riverjobs.WithQueue(killedQueue))
@@ -128,10 +98,7 @@ func TestKilledWorkerCommitsNothingAndItsJobIsHandledOnceElsewhere(t *testing.T)
 		t.Fatal(err)
 	}
 	next("handling wh_killed")
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
+	child.Kill(t)
 	if n := count(t, pool, `SELECT count(*) FROM handled`); n != 0 {
 		t.Fatalf("%d rows committed by the killed worker, want 0", n)
 	}

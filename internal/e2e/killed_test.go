@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
+	"github.com/webhookkit/openai-webhooks/internal/childproc"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -72,37 +71,8 @@ func TestKilledHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
 	client := testredis.Start(t)
 	prefix := fmt.Sprintf("e2e:killed:%d:", time.Now().UnixNano())
 
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(), envReplicaRedis+"="+client.Options().Addr, envReplicaPrefix+"="+prefix, envReplicaLease+"="+lease.String())
-	stdout, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	lines := make(chan string, 8)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			lines <- scanner.Text()
-		}
-		close(lines)
-	}()
-	next := func(prefix string) string {
-		select {
-		case line := <-lines:
-			if !strings.HasPrefix(line, prefix) {
-				t.Fatalf("replica printed %q, want %q…", line, prefix)
-			}
-			return strings.TrimPrefix(line, prefix)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("replica did not print %q within 10 s", prefix)
-		}
-		return ""
-	}
+	child := childproc.Start(t, envReplicaRedis+"="+client.Options().Addr, envReplicaPrefix+"="+prefix, envReplicaLease+"="+lease.String())
+	next := func(prefix string) string { return child.Next(t, prefix, 10*time.Second) }
 	childURL := "http://" + next("listening on ")
 
 	var handled counter
@@ -116,9 +86,7 @@ func TestKilledHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
 	if id := next("handling "); id != "wh_killed" {
 		t.Fatalf("child handles %q, want wh_killed", id)
 	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
+	child.Kill(t)
 	if status, _ := r.deliver(t, 0, "wh_killed"); status != http.StatusConflict {
 		t.Fatalf("right after the kill: status %d, want 409 (the dead holder's lease runs)", status)
 	}
