@@ -49,23 +49,19 @@ func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Nex
 	if o == nil {
 		return p.dispatch(ctx, e, next)
 	}
-	status := 0
 	panicked := true
 	defer func() {
 		if panicked {
 			o.end(core.OutcomeRefused, core.ReasonHandlerError, http.StatusInternalServerError, errHandlerPanicked)
 		}
 	}()
-	outcome, err := p.dispatch(ctx, e, o.timed(func(ctx context.Context) int {
-		status = next(ctx)
-		return status
-	}))
+	outcome, err := p.dispatch(ctx, e, o.watch(next))
 	panicked = false
 	observed := err
 	if observed == nil && handlerErr != nil {
 		observed = *handlerErr
 	}
-	o.dispatched(outcome, observed, status)
+	o.dispatched(outcome, observed)
 	return outcome, err
 }
 

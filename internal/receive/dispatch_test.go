@@ -241,3 +241,83 @@ func TestRepliesCarryNoInternalDetail(t *testing.T) {
 		}
 	}
 }
+
+// recordingObserver records the deliveries it is told of.
+type recordingObserver struct {
+	started int
+	ended   []core.Delivery
+}
+
+func (o *recordingObserver) StartDelivery(ctx context.Context) context.Context {
+	o.started++
+	return ctx
+}
+
+func (o *recordingObserver) EndDelivery(_ context.Context, d core.Delivery) {
+	o.ended = append(o.ended, d)
+}
+
+// TestObserverSeesEachDeliveryOnce: a handled delivery, a refused one and a panicking
+// handler are each reported once, with the outcome, reason and status answered.
+func TestObserverSeesEachDeliveryOnce(t *testing.T) {
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	signer, err := core.NewSigner(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &recordingObserver{}
+	p := newTestPipeline(t, nil)
+	p.cfg.Observer = obs
+	body := []byte(`{"id":"evt_1","object":"event","created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`)
+	request := func(sig string) *http.Request {
+		r, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(string(body)))
+		h := signer.Headers("wh_obs", time.Now(), body)
+		if sig != "" {
+			h.Signature = sig
+		}
+		h.Set(r.Header)
+		return r
+	}
+
+	read := func(sig string) (*core.Event, *http.Request, error) {
+		r := request(sig)
+		return p.ReadRequest(r, r.Body)
+	}
+	e, r, err := read("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Handle(r.Context(), e, core.HandlerFunc(func(context.Context, *core.Event) error { return nil }))
+	if _, _, err := read("v1,AAAA"); err == nil {
+		t.Fatal("a forged delivery verified")
+	}
+	if e, r, err = read(""); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = p.Dispatch(r.Context(), e, func(context.Context) int { panic("boom") })
+	}()
+
+	want := []struct {
+		outcome core.Outcome
+		reason  core.Reason
+		status  int
+	}{
+		{core.OutcomeHandled, core.ReasonNone, 200},
+		{core.OutcomeRefused, core.ReasonNoMatchingSignature, 400},
+		{core.OutcomeRefused, core.ReasonHandlerError, 500},
+	}
+	if obs.started != len(want) || len(obs.ended) != len(want) {
+		t.Fatalf("started %d, ended %d deliveries; want %d each", obs.started, len(obs.ended), len(want))
+	}
+	for i, w := range want {
+		d := obs.ended[i]
+		if d.Outcome != w.outcome || d.Reason != w.reason || d.Status != w.status || d.WebhookID != "wh_obs" {
+			t.Errorf("delivery %d: %+v; want %v, %q, %d for wh_obs", i, d, w.outcome, w.reason, w.status)
+		}
+	}
+	if d := obs.ended[0]; d.EventType != core.BatchCompleted || d.EventID != "evt_1" || d.Verification <= 0 {
+		t.Errorf("the handled delivery: %+v; want its event and a verification time", d)
+	}
+}

@@ -17,6 +17,7 @@ type observation struct {
 	observer core.Observer
 	ctx      context.Context // the context StartDelivery returned
 	start    time.Time
+	status   int // what next answered, once it ran
 	d        core.Delivery
 	ended    bool
 }
@@ -58,15 +59,14 @@ func (o *observation) verified(e *core.Event) {
 	o.d.EventID, o.d.EventType = e.ID, e.Type
 }
 
-// timed wraps next so that the observation records how long it ran.
-func (o *observation) timed(next Next) Next {
-	if o == nil {
-		return next
-	}
+// watch wraps next so that the observation records how long it ran and what it
+// answered.
+func (o *observation) watch(next Next) Next {
 	return func(ctx context.Context) int {
 		start := time.Now()
 		defer func() { o.d.Handler = time.Since(start) }()
-		return next(ctx)
+		o.status = next(ctx)
+		return o.status
 	}
 }
 
@@ -83,10 +83,8 @@ func (o *observation) refused(err error) {
 
 // dispatched ends the observation after Dispatch: by its outcome and error, or by the
 // status next answered (err is then the handler's error, if it gave one).
-func (o *observation) dispatched(outcome Outcome, err error, status int) {
-	if o == nil {
-		return
-	}
+func (o *observation) dispatched(outcome Outcome, err error) {
+	status := o.status
 	switch {
 	case outcome == Duplicate:
 		o.end(core.OutcomeDuplicate, core.ReasonNone, http.StatusOK, nil)
