@@ -10,8 +10,11 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes, WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithSkipper.
+// The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 // ErrorHandler answers a refused delivery; Middleware and Handler return what it
 // returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
@@ -27,7 +30,7 @@ type config struct {
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
 // answered 413 before or while it is read.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run next, or Handler's
 // core.Handler, once: a duplicate of a handled delivery is answered 200
@@ -35,31 +38,31 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes 
 // and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
 // and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
 // Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
 // WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 // WithSkipper makes Middleware pass the requests for which skip reports true straight
 // to next, unverified and without an event, like the Skipper of echo's own middleware;
 // a middleware.Skipper can be passed as is. The default skips nothing.
 func WithSkipper(skip func(c echo.Context) bool) Option {
-	return func(c *config) { c.skipper = skip }
+	return Option{func(c *config) { c.skipper = skip }}
 }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}

@@ -10,8 +10,11 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes, WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithNext.
+// The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 // ErrorHandler answers a refused delivery; Middleware and Handler return what it
 // returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
@@ -29,7 +32,7 @@ type config struct {
 // answered 413. fiber's own Config.BodyLimit (default 4 MiB) answers 413 before any
 // handler runs; set it to the same n, with AppErrorHandler, so that fiber does not read
 // bodies the adapter refuses anyway.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the next handler, or Handler's
 // core.Handler, once: a duplicate of a handled delivery is answered 200
@@ -37,29 +40,29 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes 
 // and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
 // and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
 // Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
 // WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 // WithNext makes Middleware pass the requests for which next reports true straight to
 // the next handler, unverified and without an event, like the Next field of fiber's own
 // middleware configs. The default skips nothing.
-func WithNext(next func(c fiber.Ctx) bool) Option { return func(c *config) { c.next = next } }
+func WithNext(next func(c fiber.Ctx) bool) Option { return Option{func(c *config) { c.next = next }} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}

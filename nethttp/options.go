@@ -9,8 +9,11 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency, WithLogger, WithObserver or WithErrorHandler.
+// The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 // ErrorHandler writes the response for a refused delivery. status is the one the design
 // table gives (core.StatusCode): 400, 409, 413, 500 or 503.
@@ -23,31 +26,31 @@ type config struct {
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
 // answered 413 before or while it is read.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the next handler once: a
 // duplicate of a handled delivery is answered 200 without calling it, one in progress
 // elsewhere 409, and an unreachable store 503. Lease and keep times default to
 // idempotency.DefaultLease and DefaultKeep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
 // Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
 // WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}
