@@ -32,8 +32,8 @@ func NewTaskHandler(v *core.Verifier, h core.Handler, opts ...HandlerOption) asy
 	}
 	cfg := handlerConfig{logger: slog.Default()}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
+		if opt.apply != nil {
+			opt.apply(&cfg)
 		}
 	}
 	return &taskHandler{verifier: v, handler: h, logger: cfg.logger}
