@@ -11,16 +11,28 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes, WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithNext.
-// The zero Option changes nothing.
+// Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes,
+// WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithNext. The zero Option
+// changes nothing.
 type Option struct {
 	apply func(*config)
 }
 
 // ErrorHandler answers a refused delivery; Middleware and Handler return what it
-// returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
-// or 503. The default answers {"error":"…"} with status and returns nil; return a
-// *fiber.Error instead to have the application's ErrorHandler answer.
+// returns. The default, WriteError, answers {"error":"…"} with status and returns nil;
+// return a *fiber.Error instead to have the application's fiber.Config.ErrorHandler
+// (such as AppErrorHandler) answer.
+//
+// status is the one the adapter would answer:
+//   - 400: the delivery failed verification or parsing;
+//   - 413: its body is over the limit (WithMaxBodyBytes);
+//   - 501: its Transfer-Encoding is something other than chunked;
+//   - 409: the same delivery is being handled by another request (WithIdempotency);
+//   - 503: the idempotency store could not be reached (WithIdempotency);
+//   - 500: Handler's core.Handler returned an error.
+//
+// err says why, for the log: it can carry internal detail (a handler's error, the
+// store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(c *fiber.Ctx, status int, err error) error
 
 type config struct {
@@ -54,7 +66,7 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+// WithErrorHandler sets how refused deliveries are answered (default WriteError).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 // WithNext makes Middleware pass the requests for which next reports true straight to
@@ -70,8 +82,10 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
-// custom ErrorHandler that only wants to observe refusals can log and then call it.
+// WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
+// delivery refused for what it is (400, 413, 501) the message says what was wrong with it;
+// otherwise it is a short fixed message for status, never err's internal detail. A custom
+// ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(c *fiber.Ctx, status int, err error) error {
 	return writeJSON(c, status, receive.ErrorBody(err))
 }

@@ -9,14 +9,23 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency, WithLogger, WithObserver or WithErrorHandler.
-// The zero Option changes nothing.
+// Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency,
+// WithLogger, WithObserver or WithErrorHandler. The zero Option changes nothing.
 type Option struct {
 	apply func(*config)
 }
 
-// ErrorHandler writes the response for a refused delivery. status is the one the design
-// table gives (core.StatusCode): 400, 409, 413, 500 or 503.
+// ErrorHandler writes the response for a refused delivery (default WriteError).
+//
+// status is the one the adapter would answer:
+//   - 400: the delivery failed verification or parsing, or its body could not be read;
+//   - 413: its body is over the limit (WithMaxBodyBytes);
+//   - 409: the same delivery is being handled by another request (WithIdempotency);
+//   - 503: the idempotency store could not be reached (WithIdempotency);
+//   - 500: Handler's core.Handler returned an error.
+//
+// err says why, for the log: it can carry internal detail (a handler's error, the
+// store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 
 type config struct {
@@ -46,7 +55,7 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
+// WithErrorHandler sets how refused deliveries are answered (default WriteError).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 func newConfig(opts []Option) config {
@@ -57,8 +66,10 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
-// custom ErrorHandler that only wants to observe refusals can log and then call it.
+// WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
+// delivery refused for what it is (400, 413) the message says what was wrong with it;
+// otherwise it is a short fixed message for status, never err's internal detail. A custom
+// ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	writeJSON(w, status, receive.ErrorBody(err))
 }
