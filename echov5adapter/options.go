@@ -40,7 +40,7 @@ type config struct {
 }
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
-// answered 413 before or while it is read.
+// answered 413 before or while it is read. A zero or negative n keeps the default.
 func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run next, or Handler's
@@ -52,8 +52,8 @@ func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) O
 	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
-// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
-// Logs never contain the secret or signatures.
+// WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
+// default or when l is nil). Logs never contain the secret or signatures.
 func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
@@ -62,12 +62,13 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler sets how refused deliveries are answered (default WriteError).
+// WithErrorHandler sets how refused deliveries are answered (WriteError by default or
+// when h is nil).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
-// WithSkipper makes Middleware pass the requests for which skip reports true straight
-// to next, unverified and without an event, like the Skipper of echo's own middleware;
-// a middleware.Skipper can be passed as is. The default skips nothing.
+// WithSkipper makes Middleware pass the requests for which skip reports true straight to
+// next, unverified and without an event, like the Skipper of echo's own middleware; a
+// middleware.Skipper can be passed as is. The default skips nothing, as does a nil skip.
 func WithSkipper(skip func(c *echo.Context) bool) Option {
 	return Option{func(c *config) { c.skipper = skip }}
 }

@@ -43,8 +43,9 @@ type config struct {
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
 // answered 413. fiber reads the whole body, up to its own Config.BodyLimit (default
-// 4 MiB), before any handler runs: set BodyLimit to this same limit, so that an
-// oversized body is refused while it is read instead of held in memory first.
+// 4 MiB), before any handler runs: set BodyLimit to this same limit, so that an oversized
+// body is refused while it is read instead of held in memory first. A zero or negative n
+// keeps the default.
 func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the next handler, or Handler's
@@ -56,8 +57,8 @@ func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) O
 	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
-// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
-// Logs never contain the secret or signatures.
+// WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
+// default or when l is nil). Logs never contain the secret or signatures.
 func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
@@ -66,12 +67,13 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler sets how refused deliveries are answered (default WriteError).
+// WithErrorHandler sets how refused deliveries are answered (WriteError by default or
+// when h is nil).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 // WithNext makes Middleware pass the requests for which next reports true straight to
 // the next handler, unverified and without an event, like the Next field of fiber's own
-// middleware configs. The default skips nothing.
+// middleware configs. The default skips nothing, as does a nil next.
 func WithNext(next func(c *fiber.Ctx) bool) Option { return Option{func(c *config) { c.next = next }} }
 
 func newConfig(opts []Option) config {
