@@ -15,10 +15,10 @@
 // done mark the old primary had not yet passed on is lost, and that delivery may run
 // again. Delivery stays at least once; the store makes duplicates rare, not impossible.
 //
-// Errors from Redis are returned wrapped; the receive pipeline answers 503 on them, and
-// OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that must
-// release a claim after their request was cancelled should pass
-// context.WithoutCancel(ctx) to Finish and Abandon, as the receive pipeline does.
+// Errors from Redis are returned wrapped; an adapter with WithIdempotency answers 503 on
+// them, and OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that
+// must release a claim after their request was cancelled should pass
+// context.WithoutCancel(ctx) to Finish and Abandon, as the adapters do.
 package redisstore
 
 import (
