@@ -96,7 +96,8 @@ type handlerConfig struct {
 	logger *slog.Logger
 }
 
-// WithLogger sets where NewTaskHandler logs refused tasks (default slog.Default()).
+// WithLogger sets where NewTaskHandler logs refused tasks (slog.Default() by default or
+// when l is nil).
 func WithLogger(l *slog.Logger) HandlerOption {
 	return HandlerOption{func(c *handlerConfig) {
 		if l != nil {
