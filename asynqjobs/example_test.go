@@ -41,11 +41,7 @@ func ExampleNewTaskHandler() {
 		log.Fatal(err)
 	}
 	events := core.NewMux()
-	events.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
-		data, err := core.DecodeData[core.BatchData](e)
-		if err != nil {
-			return err
-		}
+	core.On(events, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
 		retried, _ := asynq.GetRetryCount(ctx)
 		slog.InfoContext(ctx, "downloading batch output", "batch_id", data.ID, "retried", retried)
 		return nil // an error here is retried by asynq

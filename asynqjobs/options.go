@@ -10,8 +10,11 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// Option configures an Enqueuer.
-type Option func(*config)
+// Option is a setting of NewEnqueuer: WithQueue, WithMaxRetry, WithRetention or
+// WithTaskOptions. The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 type config struct {
 	queue     string
@@ -23,8 +26,8 @@ type config struct {
 func newConfig(opts []Option) config {
 	cfg := config{queue: DefaultQueue, maxRetry: DefaultMaxRetry, retention: DefaultRetention}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
+		if opt.apply != nil {
+			opt.apply(&cfg)
 		}
 	}
 	return cfg
@@ -61,40 +64,44 @@ func (c config) validate() error {
 // WithQueue sets the asynq queue the tasks go to (default DefaultQueue, "default"). The
 // workers' asynq.Config.Queues must name it. The task id is unique within a queue, so
 // every receiver of one endpoint must use the same queue.
-func WithQueue(name string) Option { return func(c *config) { c.queue = name } }
+func WithQueue(name string) Option { return Option{func(c *config) { c.queue = name }} }
 
 // WithMaxRetry sets how many times a task whose handler fails is retried before it is
 // archived as a dead letter (default DefaultMaxRetry, 25; 0 archives it at the first
 // failure). The delay between retries is the worker's asynq.Config.RetryDelayFunc.
-func WithMaxRetry(n int) Option { return func(c *config) { c.maxRetry = n } }
+func WithMaxRetry(n int) Option { return Option{func(c *config) { c.maxRetry = n }} }
 
 // WithRetention sets how long a completed task is kept (default DefaultRetention, 72
 // hours, as long as OpenAI retries a delivery). While it is kept, a redelivery of the same
 // webhook-id is acknowledged and not queued again; after it, a redelivery is processed
 // again. Zero deletes tasks as they complete, so only redeliveries that arrive while the
 // task is queued, running, retrying or archived are recognised.
-func WithRetention(d time.Duration) Option { return func(c *config) { c.retention = d } }
+func WithRetention(d time.Duration) Option { return Option{func(c *config) { c.retention = d }} }
 
 // WithTaskOptions adds asynq options to every task, such as asynq.Timeout (asynq's
 // default is 30 minutes) or asynq.Deadline. The task id, queue, retry count and
 // retention have options of their own here: NewEnqueuer panics if opts contains
 // asynq.TaskID, asynq.Queue, asynq.MaxRetry or asynq.Retention.
 func WithTaskOptions(opts ...asynq.Option) Option {
-	return func(c *config) { c.extra = append(c.extra, opts...) }
+	return Option{func(c *config) { c.extra = append(c.extra, opts...) }}
 }
 
-// HandlerOption configures the asynq.Handler of NewTaskHandler.
-type HandlerOption func(*handlerConfig)
+// HandlerOption is a setting of NewTaskHandler: WithLogger. The zero HandlerOption
+// changes nothing.
+type HandlerOption struct {
+	apply func(*handlerConfig)
+}
 
 type handlerConfig struct {
 	logger *slog.Logger
 }
 
-// WithLogger sets where NewTaskHandler logs refused tasks (default slog.Default()).
+// WithLogger sets where NewTaskHandler logs refused tasks (slog.Default() by default or
+// when l is nil).
 func WithLogger(l *slog.Logger) HandlerOption {
-	return func(c *handlerConfig) {
+	return HandlerOption{func(c *handlerConfig) {
 		if l != nil {
 			c.logger = l
 		}
-	}
+	}}
 }

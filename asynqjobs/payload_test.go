@@ -100,7 +100,7 @@ func TestNewEnqueuerPanicsOnInvalidOptions(t *testing.T) {
 			NewEnqueuer(tc.client, tc.opts...)
 		}()
 	}
-	NewEnqueuer(c, WithQueue("webhooks"), WithMaxRetry(0), WithRetention(0), WithTaskOptions(asynq.Timeout(time.Minute)), nil)
+	NewEnqueuer(c, WithQueue("webhooks"), WithMaxRetry(0), WithRetention(0), WithTaskOptions(asynq.Timeout(time.Minute)), Option{})
 }
 
 // A refused task's error wraps ErrInvalidTask and asynq.SkipRetry, and the handler is not
@@ -110,7 +110,7 @@ func TestTaskHandlerErrors(t *testing.T) {
 	handlerErr := errors.New("the API is down")
 	calls := 0
 	th := NewTaskHandler(v, core.HandlerFunc(func(context.Context, *core.Event) error { calls++; return handlerErr }),
-		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), HandlerOption{})
 	body := conformance.EventBody("evt_1", core.BatchCompleted)
 	genuine, err := encodePayload(&core.Event{Raw: body, Headers: s.Headers("wh_1", time.Now().Add(-30*24*time.Hour), body)})
 	if err != nil {

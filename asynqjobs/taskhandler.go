@@ -21,7 +21,7 @@ import (
 // asynq.SkipRetry, so asynq archives it without retrying. h's error is returned as it is:
 // asynq retries the task with its backoff and archives it when the retries run out.
 //
-// v must accept the endpoint's secret (with WithSecret for the next one during a
+// v must accept the endpoint's secret (with core.WithSecret for the next one during a
 // rotation, since a task may run long after it was signed). It panics if v or h is nil.
 func NewTaskHandler(v *core.Verifier, h core.Handler, opts ...HandlerOption) asynq.Handler {
 	if v == nil {
@@ -32,8 +32,8 @@ func NewTaskHandler(v *core.Verifier, h core.Handler, opts ...HandlerOption) asy
 	}
 	cfg := handlerConfig{logger: slog.Default()}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
+		if opt.apply != nil {
+			opt.apply(&cfg)
 		}
 	}
 	return &taskHandler{verifier: v, handler: h, logger: cfg.logger}

@@ -16,6 +16,6 @@
 //	}
 //
 // Most applications do not call Verify themselves: the middleware in packages nethttp,
-// ginadapter, echoadapter and fiberadapter does it, and hands the event on in the request
-// context (FromContext).
+// ginadapter, echoadapter, echov5adapter, fiberadapter and fiberv3adapter does it, and
+// hands the event on in the request context (FromContext).
 package core

@@ -99,11 +99,7 @@ func ExampleVerifier_Unwrap() {
 
 func ExampleMux() {
 	mux := core.NewMux()
-	mux.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
-		data, err := core.DecodeData[core.BatchData](e)
-		if err != nil {
-			return err
-		}
+	core.On(mux, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
 		fmt.Println("batch done:", data.ID)
 		return nil
 	})

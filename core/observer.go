@@ -26,6 +26,7 @@ type Observer interface {
 // Delivery is what an Observer learns about one delivery. It never holds the secret, a
 // signature or the body.
 type Delivery struct {
+	// Outcome is what became of the delivery.
 	Outcome Outcome
 	// Reason is why the delivery was refused; ReasonNone unless Outcome is OutcomeRefused.
 	Reason Reason
@@ -67,8 +68,11 @@ const (
 // Reason is why a delivery was refused: a small fixed set, fit for a metric label.
 type Reason string
 
-// The reasons a delivery is refused.
+// The reasons a delivery is refused. From ReasonMissingHeader to ReasonBodyTooLarge,
+// each is the refusal of the sentinel error of the same name (ErrMissingHeader, …,
+// ErrBodyTooLarge), answered 400 or 413.
 const (
+	// ReasonNone: the delivery was not refused.
 	ReasonNone                   Reason = ""
 	ReasonMissingHeader          Reason = "missing_header"
 	ReasonInvalidTimestamp       Reason = "invalid_timestamp"
@@ -78,13 +82,22 @@ const (
 	ReasonNoMatchingSignature    Reason = "no_matching_signature"
 	ReasonMalformedEvent         Reason = "malformed_event"
 	ReasonBodyTooLarge           Reason = "body_too_large"
-	ReasonBodyUnreadable         Reason = "body_unreadable" // the connection failed while the body was read
-	ReasonStoreUnavailable       Reason = "store_unavailable"
-	ReasonHandlerError           Reason = "handler_error"
+	// ReasonBodyUnreadable: the connection failed while the body was read (400), or the
+	// body came with a Transfer-Encoding other than chunked (501).
+	ReasonBodyUnreadable Reason = "body_unreadable"
+	// ReasonStoreUnavailable: the idempotency store could not be reached
+	// (ErrIdempotencyUnavailable, 503).
+	ReasonStoreUnavailable Reason = "store_unavailable"
+	// ReasonHandlerError: the application's handler returned an error or panicked (500),
+	// or, behind an adapter's middleware, the next handler answered a status that is not
+	// 2xx (Delivery.Status).
+	ReasonHandlerError Reason = "handler_error"
 )
 
-// ReasonOf maps an error returned by this module to its Reason: a sentinel of this
-// package to its own reason, nil to ReasonNone, and anything else to ReasonHandlerError.
+// ReasonOf maps the error of a refused delivery to its Reason: each sentinel error of
+// this package that refuses a delivery (ErrMissingHeader, …, ErrBodyTooLarge,
+// ErrIdempotencyUnavailable) to its own reason, nil to ReasonNone, and anything else,
+// such as a handler's error, to ReasonHandlerError.
 func ReasonOf(err error) Reason {
 	switch {
 	case err == nil:

@@ -48,7 +48,7 @@ type Verifier struct {
 }
 
 // Option is a setting of NewVerifier and NewVerifierFromEnv: WithTolerance, WithClock or
-// WithSecret.
+// WithSecret. The zero Option changes nothing.
 type Option struct {
 	apply func(*verifierConfig) error
 }

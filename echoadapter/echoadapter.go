@@ -4,8 +4,9 @@
 // Middleware is an echo.MiddlewareFunc that verifies each delivery over the raw body,
 // restores the body for the next handler (Body, GetBody, ContentLength), and stores the
 // event with c.Set and in the request's context (EventFrom, core.FromContext). A refused
-// delivery is answered with the status of core.StatusCode and {"error":"…"}. Handler is a
-// complete endpoint that dispatches events to a core.Handler such as a core.Mux.
+// delivery is answered by the ErrorHandler: by default {"error":"…"} with the status
+// listed there. Handler is a complete endpoint that dispatches events to a core.Handler
+// such as a core.Mux.
 //
 // WithSkipper takes a function of the shape of echo's middleware.Skipper, and echo's
 // BodyLimit middleware may run before Middleware: its 413 stays a 413.

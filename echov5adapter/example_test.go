@@ -70,8 +70,8 @@ func ExampleHandler() {
 		log.Fatal(err)
 	}
 	mux := core.NewMux()
-	mux.OnFunc(core.ResponseCompleted, func(ctx context.Context, e *core.Event) error {
-		fmt.Println("response completed:", e.ID)
+	core.On(mux, core.ResponseCompleted, func(ctx context.Context, e *core.Event, data core.ResponseData) error {
+		fmt.Println("response completed:", data.ID)
 		return nil
 	})
 	e := echo.New()
@@ -79,7 +79,7 @@ func ExampleHandler() {
 
 	fmt.Println(deliver(e, `{"id":"evt_2","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_1"}}`))
 	// Output:
-	// response completed: evt_2
+	// response completed: resp_1
 	// 200 {"received":true}
 }
 

@@ -3,9 +3,9 @@
 // Middleware is a fiber.Handler that verifies each delivery over the body exactly as
 // received (c.BodyRaw, never the decompressed body) and stores the event with c.Locals
 // and in c.UserContext() (EventFrom, core.FromContext). The body is not modified, so the
-// next handler reads the same bytes. A refused delivery is answered with the status of
-// core.StatusCode and {"error":"…"}. Handler is a complete endpoint that dispatches
-// events to a core.Handler such as a core.Mux.
+// next handler reads the same bytes. A refused delivery is answered by the ErrorHandler:
+// by default {"error":"…"} with the status listed there. Handler is a complete endpoint
+// that dispatches events to a core.Handler such as a core.Mux.
 //
 // fiber reuses its buffers once a handler returns; the event owns copies of everything
 // it keeps, so it may outlive the request. WithNext takes a func(*fiber.Ctx) bool like the

@@ -11,13 +11,28 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes,
+// WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithNext. The zero Option
+// changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 // ErrorHandler answers a refused delivery; Middleware and Handler return what it
-// returns. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500
-// or 503. The default answers {"error":"…"} with status and returns nil; return a
-// *fiber.Error instead to have the application's ErrorHandler answer.
+// returns. The default, WriteError, answers {"error":"…"} with status and returns nil;
+// return a *fiber.Error instead to have the application's fiber.Config.ErrorHandler
+// (such as AppErrorHandler) answer.
+//
+// status is the one the adapter would answer:
+//   - 400: the delivery failed verification or parsing;
+//   - 413: its body is over the limit (WithMaxBodyBytes);
+//   - 501: its Transfer-Encoding is something other than chunked;
+//   - 409: the same delivery is being handled by another request (WithIdempotency);
+//   - 503: the idempotency store could not be reached (WithIdempotency);
+//   - 500: Handler's core.Handler returned an error.
+//
+// err says why, for the log: it can carry internal detail (a handler's error, the
+// store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(c *fiber.Ctx, status int, err error) error
 
 type config struct {
@@ -28,9 +43,10 @@ type config struct {
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
 // answered 413. fiber reads the whole body, up to its own Config.BodyLimit (default
-// 4 MiB), before any handler runs: set BodyLimit to this same limit, so that an
-// oversized body is refused while it is read instead of held in memory first.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+// 4 MiB), before any handler runs: set BodyLimit to this same limit, so that an oversized
+// body is refused while it is read instead of held in memory first. A zero or negative n
+// keeps the default.
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the next handler, or Handler's
 // core.Handler, once: a duplicate of a handled delivery is answered 200
@@ -38,37 +54,40 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes 
 // and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
 // and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
-// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
-// Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+// WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
+// default or when l is nil). Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+// WithErrorHandler sets how refused deliveries are answered (WriteError by default or
+// when h is nil).
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 // WithNext makes Middleware pass the requests for which next reports true straight to
 // the next handler, unverified and without an event, like the Next field of fiber's own
-// middleware configs. The default skips nothing.
-func WithNext(next func(c *fiber.Ctx) bool) Option { return func(c *config) { c.next = next } }
+// middleware configs. The default skips nothing, as does a nil next.
+func WithNext(next func(c *fiber.Ctx) bool) Option { return Option{func(c *config) { c.next = next }} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}
 	return c
 }
 
-// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
-// custom ErrorHandler that only wants to observe refusals can log and then call it.
+// WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
+// delivery refused for what it is (400, 413, 501) the message says what was wrong with it;
+// otherwise it is a short fixed message for status, never err's internal detail. A custom
+// ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(c *fiber.Ctx, status int, err error) error {
 	return writeJSON(c, status, receive.ErrorBody(err))
 }

@@ -76,8 +76,8 @@ func ExampleHandler() {
 		log.Fatal(err)
 	}
 	mux := core.NewMux()
-	mux.OnFunc(core.ResponseCompleted, func(ctx context.Context, e *core.Event) error {
-		fmt.Println("response completed:", e.ID)
+	core.On(mux, core.ResponseCompleted, func(ctx context.Context, e *core.Event, data core.ResponseData) error {
+		fmt.Println("response completed:", data.ID)
 		return nil
 	})
 	app := fiber.New()
@@ -85,7 +85,7 @@ func ExampleHandler() {
 
 	fmt.Println(deliver(app, `{"id":"evt_2","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_1"}}`))
 	// Output:
-	// response completed: evt_2
+	// response completed: resp_1
 	// 200 {"received":true}
 }
 

@@ -4,9 +4,9 @@
 // Middleware is a fiber.Handler that verifies each delivery over the body exactly as
 // received (c.BodyRaw, never the decompressed body) and stores the event with c.Locals
 // and in c.Context() (EventFrom, core.FromContext). The body is not modified, so the
-// next handler reads the same bytes. A refused delivery is answered with the status of
-// core.StatusCode and {"error":"…"}. Handler is a complete endpoint that dispatches
-// events to a core.Handler such as a core.Mux.
+// next handler reads the same bytes. A refused delivery is answered by the ErrorHandler:
+// by default {"error":"…"} with the status listed there. Handler is a complete endpoint
+// that dispatches events to a core.Handler such as a core.Mux.
 //
 // fiber reuses its buffers once a handler returns; the event owns copies of everything
 // it keeps, so it may outlive the request. Only the request's own header block counts:
@@ -16,12 +16,12 @@
 // WithMaxBodyBytes, so that what fiber refuses itself (413, 431, 400, …) is answered
 // {"error":"…"} too. fiber's ReadBufferSize (4096 by default) bounds the request
 // headers.
-//
+package fiberv3adapter
+
 // This package is a translator of the same size as fiberadapter: the two share the
 // receive pipeline and its fasthttp header reading (internal/receive, VerifyFastHTTP);
 // what remains is written twice because fiber v2's *fiber.Ctx and fiber v3's fiber.Ctx
 // interface are different types.
-package fiberv3adapter
 
 import (
 	"context"

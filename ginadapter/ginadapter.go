@@ -1,11 +1,12 @@
 // Package ginadapter verifies OpenAI webhooks in gin applications.
 //
-// Middleware is a gin.HandlerFunc that verifies each delivery over the raw body, restores
-// the body for the handlers after it (c.Request.Body, GetBody, ContentLength and
-// gin.BodyBytesKey, so ShouldBindBodyWith works), and stores the event with c.Set and in
-// c.Request.Context() (EventFrom, core.FromContext). A refused delivery is aborted with the
-// status of core.StatusCode and {"error":"…"}. Handler is a complete endpoint that
-// dispatches events to a core.Handler such as a core.Mux.
+// Middleware is a gin.HandlerFunc that verifies each delivery over the raw body,
+// restores the body for the handlers after it (c.Request.Body, GetBody, ContentLength
+// and gin.BodyBytesKey, so ShouldBindBodyWith works), and stores the event with c.Set
+// and in c.Request.Context() (EventFrom, core.FromContext). A refused delivery is
+// answered by the ErrorHandler, by default {"error":"…"} with the status listed there,
+// and the chain is aborted. Handler is a complete endpoint that dispatches events to a
+// core.Handler such as a core.Mux.
 package ginadapter
 
 import (

@@ -10,12 +10,24 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency,
+// WithLogger, WithObserver or WithErrorHandler. The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
-// ErrorHandler writes the response for a refused delivery; the chain is aborted after
-// it. status is the one the design table gives (core.StatusCode): 400, 409, 413, 500 or
-// 503. The default answers {"error":"…"} with status.
+// ErrorHandler writes the response for a refused delivery (default WriteError); the
+// chain is aborted after it.
+//
+// status is the one the adapter would answer:
+//   - 400: the delivery failed verification or parsing, or its body could not be read;
+//   - 413: its body is over the limit (WithMaxBodyBytes);
+//   - 409: the same delivery is being handled by another request (WithIdempotency);
+//   - 503: the idempotency store could not be reached (WithIdempotency);
+//   - 500: Handler's core.Handler returned an error.
+//
+// err says why, for the log: it can carry internal detail (a handler's error, the
+// store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(c *gin.Context, status int, err error)
 
 type config struct {
@@ -24,8 +36,8 @@ type config struct {
 }
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
-// answered 413 before or while it is read.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+// answered 413 before or while it is read. A zero or negative n keeps the default.
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the handlers after Middleware,
 // or Handler's core.Handler, once: a duplicate of a handled delivery is answered 200
@@ -33,32 +45,35 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes 
 // and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
 // and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
-// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
-// Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+// WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
+// default or when l is nil). Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+// WithErrorHandler sets how refused deliveries are answered (WriteError by default or
+// when h is nil).
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}
 	return c
 }
 
-// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
-// custom ErrorHandler that only wants to observe refusals can log and then call it.
+// WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
+// delivery refused for what it is (400, 413) the message says what was wrong with it;
+// otherwise it is a short fixed message for status, never err's internal detail. A custom
+// ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(c *gin.Context, status int, err error) {
 	c.Data(status, receive.ContentType, receive.ErrorBody(err))
 }

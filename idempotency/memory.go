@@ -19,8 +19,11 @@ const DefaultMaxEntries = 100_000
 // errEmptyKey is returned by Begin for an empty key.
 var errEmptyKey = errors.New("idempotency: empty key: pass the delivery's webhook-id header as the key")
 
-// MemoryOption configures a MemoryStore; see NewMemoryStore.
-type MemoryOption func(*memoryConfig)
+// MemoryOption is a setting of NewMemoryStore: WithMaxEntries or WithMemoryClock. The
+// zero MemoryOption changes nothing.
+type MemoryOption struct {
+	apply func(*memoryConfig)
+}
 
 type memoryConfig struct {
 	maxEntries int
@@ -32,21 +35,21 @@ type memoryConfig struct {
 // the finished delivery that was finished first; when every entry is a claim still in
 // flight, Begin fails with ErrStoreFull. A zero or negative n keeps the default.
 func WithMaxEntries(n int) MemoryOption {
-	return func(c *memoryConfig) {
+	return MemoryOption{func(c *memoryConfig) {
 		if n > 0 {
 			c.maxEntries = n
 		}
-	}
+	}}
 }
 
 // WithMemoryClock replaces time.Now as the store's clock, so tests can move time forward
 // to expire leases and finished deliveries. A nil now keeps time.Now.
 func WithMemoryClock(now func() time.Time) MemoryOption {
-	return func(c *memoryConfig) {
+	return MemoryOption{func(c *memoryConfig) {
 		if now != nil {
 			c.now = now
 		}
-	}
+	}}
 }
 
 // MemoryStore is a Store that lives in one process's memory: use it when a single
@@ -92,8 +95,8 @@ type memEntry struct {
 func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	cfg := memoryConfig{maxEntries: DefaultMaxEntries, now: time.Now}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
+		if opt.apply != nil {
+			opt.apply(&cfg)
 		}
 	}
 	return &MemoryStore{

@@ -39,7 +39,8 @@ func (c *fakeClock) Advance(d time.Duration) {
 func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (idempotency.Store, func(time.Duration)) {
 		clock := newFakeClock()
-		return idempotency.NewMemoryStore(idempotency.WithMemoryClock(clock.Now)), clock.Advance
+		// The zero MemoryOption changes nothing: the store keeps the fake clock.
+		return idempotency.NewMemoryStore(idempotency.WithMemoryClock(clock.Now), idempotency.MemoryOption{}), clock.Advance
 	})
 }
 

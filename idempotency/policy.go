@@ -2,8 +2,8 @@ package idempotency
 
 import "time"
 
-// Policy holds the durations the receive pipeline passes to a Store: Lease to Begin and
-// Keep to Finish. Build it with NewPolicy, which fills in the defaults.
+// Policy holds the durations an adapter passes to a Store: Lease to Begin and Keep to
+// Finish. Build it with NewPolicy, which fills in the defaults.
 type Policy struct {
 	// Lease is how long a claim lasts when its holder neither finishes nor abandons it.
 	// It should exceed the longest time the application's handler takes; OpenAI gives up

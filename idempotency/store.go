@@ -1,10 +1,11 @@
 // Package idempotency makes each webhook delivery run its handler once, even though
 // OpenAI delivers at least once and retries a failed delivery for up to 72 hours.
 //
-// The key is the delivery's webhook-id, which is the same on every retry. The receive
-// pipeline claims the key with Begin before it calls the application's handler, marks it
-// done with Finish when the handler answered 2xx, and releases it with Abandon otherwise,
-// so that OpenAI's retry is processed: nothing is lost and nothing runs twice.
+// The key is the delivery's webhook-id, which is the same on every retry. An adapter
+// given a store with WithIdempotency claims the key with Begin before it calls the
+// application's handler, marks it done with Finish when the handler answered 2xx, and
+// releases it with Abandon otherwise, so that OpenAI's retry is processed: nothing is
+// lost and nothing runs twice.
 //
 // This package imports the standard library only. NewMemoryStore serves one process;
 // package redisstore serves several replicas that share one Redis.
@@ -63,7 +64,7 @@ var ErrNotHeld = errors.New("idempotency: claim is not held (lease expired or ne
 
 // ErrStoreFull is returned by Begin when a bounded store has no room for a new claim:
 // every entry is a claim still in flight, so nothing may be evicted without risking a
-// delivery running twice. The receive pipeline answers 503, and OpenAI retries later.
+// delivery running twice. An adapter answers 503, and OpenAI retries later.
 var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
 
 // Store records which deliveries are claimed and which are done. Implementations must be
@@ -72,7 +73,7 @@ var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
 //   - Begin claims key for lease and reports Claimed with the claim's token, or reports
 //     InFlight (another unexpired claim holds key) or Done (key was finished within its
 //     keep), with an empty token. A zero or negative lease means DefaultLease.
-//   - Extend renews the claim tok holds on key for another lease from now: the pipeline
+//   - Extend renews the claim tok holds on key for another lease from now: an adapter
 //     calls it while a slow handler still runs, so a live holder never loses its claim.
 //   - Finish marks the claim tok holds on key done and remembers it for keep (zero or
 //     negative: DefaultKeep).
@@ -82,7 +83,7 @@ var ErrStoreFull = errors.New("idempotency: store is full of in-flight claims")
 // Extend, Finish and Abandon return an error wrapping ErrNotHeld when tok does not hold
 // the current claim on key, so a holder whose lease expired cannot touch the claim of
 // the next holder. Errors of the store itself (a network failure) are returned wrapped;
-// the pipeline answers 503 when Begin fails, and OpenAI retries later.
+// an adapter answers 503 when Begin fails, and OpenAI retries later.
 type Store interface {
 	Begin(ctx context.Context, key string, lease time.Duration) (State, Token, error)
 	Extend(ctx context.Context, key string, tok Token, lease time.Duration) error

@@ -74,11 +74,7 @@ func ExampleHandler() {
 		log.Fatal(err)
 	}
 	events := core.NewMux()
-	events.OnFunc(core.BatchCompleted, func(ctx context.Context, e *core.Event) error {
-		data, err := core.DecodeData[core.BatchData](e)
-		if err != nil {
-			return err
-		}
+	core.On(events, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
 		fmt.Println("fetch results of", data.ID)
 		return nil
 	})

@@ -15,8 +15,11 @@ import (
 )
 
 // Middleware returns middleware that lets only verified deliveries through to next.
-// Refused deliveries are answered with the status of core.StatusCode and
-// {"error":"…"}. It panics if v is nil.
+// Refused deliveries are answered by the ErrorHandler (default WriteError) and do not
+// reach next. It panics if v is nil.
+//
+// With WithIdempotency, the delivery counts as handled when next answered 2xx (200 when
+// it wrote nothing, as net/http answers).
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
 	cfg := newConfig(opts)
 	p := receive.New(v, cfg.Config)

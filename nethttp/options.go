@@ -9,11 +9,23 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// Option configures Middleware and Handler.
-type Option func(*config)
+// Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency,
+// WithLogger, WithObserver or WithErrorHandler. The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
-// ErrorHandler writes the response for a refused delivery. status is the one the design
-// table gives (core.StatusCode): 400, 409, 413, 500 or 503.
+// ErrorHandler writes the response for a refused delivery (default WriteError).
+//
+// status is the one the adapter would answer:
+//   - 400: the delivery failed verification or parsing, or its body could not be read;
+//   - 413: its body is over the limit (WithMaxBodyBytes);
+//   - 409: the same delivery is being handled by another request (WithIdempotency);
+//   - 503: the idempotency store could not be reached (WithIdempotency);
+//   - 500: Handler's core.Handler returned an error.
+//
+// err says why, for the log: it can carry internal detail (a handler's error, the
+// store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 
 type config struct {
@@ -22,40 +34,44 @@ type config struct {
 }
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
-// answered 413 before or while it is read.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
+// answered 413 before or while it is read. A zero or negative n keeps the default.
+func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
 
-// WithIdempotency makes each delivery (by webhook-id) run the next handler once: a
-// duplicate of a handled delivery is answered 200 without calling it, one in progress
-// elsewhere 409, and an unreachable store 503. Lease and keep times default to
-// idempotency.DefaultLease and DefaultKeep.
+// WithIdempotency makes each delivery (by webhook-id) run next, or Handler's
+// core.Handler, once: a duplicate of a handled delivery is answered 200
+// {"received":true,"duplicate":true} without calling it, one in progress elsewhere 409,
+// and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
+// and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return func(c *config) { c.SetIdempotency(store, opts) }
+	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
 }
 
-// WithLogger sets the logger for rejected and refused deliveries (default slog.Default()).
-// Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+// WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
+// default or when l is nil). Logs never contain the secret or signatures.
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return func(c *config) { c.Observer = o } }
+func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
 
-// WithErrorHandler replaces the default error response, {"error":"…"} with the status.
-func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.onError = h } }
+// WithErrorHandler sets how refused deliveries are answered (WriteError by default or
+// when h is nil).
+func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts)
+	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
 	if c.onError == nil {
 		c.onError = WriteError
 	}
 	return c
 }
 
-// WriteError is the default ErrorHandler: it answers status with {"error":"<err>"}. A
-// custom ErrorHandler that only wants to observe refusals can log and then call it.
+// WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
+// delivery refused for what it is (400, 413) the message says what was wrong with it;
+// otherwise it is a short fixed message for status, never err's internal detail. A custom
+// ErrorHandler that only wants to observe refusals can log and then call it.
 func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	writeJSON(w, status, receive.ErrorBody(err))
 }

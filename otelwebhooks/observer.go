@@ -118,8 +118,11 @@ const maxIDBytes = 128
 // ErrInvalidOption is returned by New for an option given a nil provider.
 var ErrInvalidOption = errors.New("otelwebhooks: invalid option")
 
-// Option configures New.
-type Option func(*config)
+// Option is a setting of New: WithMeterProvider or WithTracerProvider. The zero Option
+// changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 type config struct {
 	meterProvider  metric.MeterProvider
@@ -130,23 +133,23 @@ type config struct {
 // WithMeterProvider sets where the metrics go (default otel.GetMeterProvider()). Pass
 // go.opentelemetry.io/otel/metric/noop's provider to record no metrics.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return func(c *config) {
+	return Option{func(c *config) {
 		if mp == nil {
 			c.err = errors.Join(c.err, fmt.Errorf("%w: WithMeterProvider(nil); pass a metric.MeterProvider, or leave the option out to use otel.GetMeterProvider()", ErrInvalidOption))
 		}
 		c.meterProvider = mp
-	}
+	}}
 }
 
 // WithTracerProvider sets where the spans go (default otel.GetTracerProvider()). Pass
 // go.opentelemetry.io/otel/trace/noop's provider to record no spans.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(c *config) {
+	return Option{func(c *config) {
 		if tp == nil {
 			c.err = errors.Join(c.err, fmt.Errorf("%w: WithTracerProvider(nil); pass a trace.TracerProvider, or leave the option out to use otel.GetTracerProvider()", ErrInvalidOption))
 		}
 		c.tracerProvider = tp
-	}
+	}}
 }
 
 // Observer records deliveries to OpenTelemetry. It implements core.Observer and is safe
@@ -173,7 +176,9 @@ var _ core.Observer = (*Observer)(nil)
 func New(opts ...Option) (*Observer, error) {
 	var c config
 	for _, opt := range opts {
-		opt(&c)
+		if opt.apply != nil {
+			opt.apply(&c)
+		}
 	}
 	if c.err != nil {
 		return nil, c.err

@@ -93,7 +93,7 @@ func (s *Sender) Verifier(opts ...core.Option) *core.Verifier {
 
 // Option sets a detail of a delivery: WithWebhookID, WithTimestamp, WithEventID or
 // WithCreatedAt. By default each delivery has a new webhook-id and event id, and is sent
-// and created now.
+// and created now. The zero Option changes nothing.
 type Option struct {
 	apply func(*delivery)
 }

@@ -15,10 +15,10 @@
 // done mark the old primary had not yet passed on is lost, and that delivery may run
 // again. Delivery stays at least once; the store makes duplicates rare, not impossible.
 //
-// Errors from Redis are returned wrapped; the receive pipeline answers 503 on them, and
-// OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that must
-// release a claim after their request was cancelled should pass
-// context.WithoutCancel(ctx) to Finish and Abandon, as the receive pipeline does.
+// Errors from Redis are returned wrapped; an adapter with WithIdempotency answers 503 on
+// them, and OpenAI retries later. Cancelling ctx aborts the Redis call, so callers that
+// must release a claim after their request was cancelled should pass
+// context.WithoutCancel(ctx) to Finish and Abandon, as the adapters do.
 package redisstore
 
 import (
@@ -41,15 +41,17 @@ const (
 	doneValue      = "done"
 )
 
-// Option configures a Store; see New.
-type Option func(*Store)
+// Option is a setting of New: WithPrefix. The zero Option changes nothing.
+type Option struct {
+	apply func(*Store)
+}
 
 // WithPrefix sets the text put in front of every webhook-id to form the Redis key
 // (default DefaultPrefix). Give each application its own prefix when several share one
 // Redis, so that their deliveries do not collide. On Cluster, a prefix with a hash tag
 // such as "{idem}:" would put every key in one slot: do not use one.
 func WithPrefix(p string) Option {
-	return func(s *Store) { s.prefix = p }
+	return Option{func(s *Store) { s.prefix = p }}
 }
 
 // Store is an idempotency.Store on Redis. It is safe for concurrent use; make it with New.
@@ -69,8 +71,8 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	}
 	s := &Store{client: client, prefix: DefaultPrefix}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
+		if opt.apply != nil {
+			opt.apply(s)
 		}
 	}
 	return s

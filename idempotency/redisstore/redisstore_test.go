@@ -82,7 +82,7 @@ func TestDefaultPrefix(t *testing.T) {
 	ctx := context.Background()
 	key := "wh_default_" + testPrefix(t, client)
 	t.Cleanup(func() { client.Del(context.Background(), redisstore.DefaultPrefix+key) })
-	s := redisstore.New(client)
+	s := redisstore.New(client, redisstore.Option{}) // the zero Option changes nothing
 	if _, _, err := s.Begin(ctx, key, time.Minute); err != nil {
 		t.Fatal(err)
 	}

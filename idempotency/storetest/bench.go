@@ -9,10 +9,10 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 )
 
-// Benchmarks every store runs the same way; key(i) names the i-th delivery and keep is
-// how long finished ones are remembered.
-
-// BenchBeginFinish times one delivery as the pipeline handles it: Begin, Finish.
+// BenchBeginFinish times one delivery as an adapter handles it: Begin, Finish. key(i)
+// names the i-th delivery, a key not used before, and keep is how long finished ones
+// are remembered. A store's benchmarks call it, and the other Bench functions, so that
+// every store is timed the same way.
 func BenchBeginFinish(b *testing.B, s idempotency.Store, key func(i uint64) string, keep time.Duration) {
 	bg := context.Background()
 	b.ReportAllocs()
@@ -30,7 +30,8 @@ func BenchBeginFinish(b *testing.B, s idempotency.Store, key func(i uint64) stri
 	}
 }
 
-// BenchBeginFinishParallel is BenchBeginFinish from b.RunParallel's goroutines.
+// BenchBeginFinishParallel is BenchBeginFinish from b.RunParallel's goroutines, which
+// share the sequence of keys.
 func BenchBeginFinishParallel(b *testing.B, s idempotency.Store, key func(i uint64) string, keep time.Duration) {
 	bg := context.Background()
 	var next atomic.Uint64
@@ -51,7 +52,8 @@ func BenchBeginFinishParallel(b *testing.B, s idempotency.Store, key func(i uint
 	})
 }
 
-// BenchDuplicate times a retry of a delivery already done: Begin answers Done.
+// BenchDuplicate times a retry of a delivery already done: Begin answers Done. It
+// finishes key first and keeps it for keep, which must outlast the benchmark.
 func BenchDuplicate(b *testing.B, s idempotency.Store, key string, keep time.Duration) {
 	ctx := context.Background()
 	_, tok, err := s.Begin(ctx, key, time.Minute)

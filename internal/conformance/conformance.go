@@ -36,13 +36,15 @@ type Options struct {
 }
 
 // AdapterOptions converts o into an adapter's options, given the adapter's
-// WithMaxBodyBytes, WithIdempotency and WithLogger.
+// WithMaxBodyBytes, WithIdempotency and WithLogger. The list starts with the zero
+// option, so that every case also checks that it changes nothing.
 func AdapterOptions[O any](o Options,
 	maxBodyBytes func(int64) O,
 	withIdempotency func(idempotency.Store, ...idempotency.ClaimOption) O,
 	withLogger func(*slog.Logger) O,
 ) []O {
-	opts := []O{withLogger(o.Logger)}
+	var zero O
+	opts := []O{zero, withLogger(o.Logger)}
 	if o.MaxBodyBytes > 0 {
 		opts = append(opts, maxBodyBytes(o.MaxBodyBytes))
 	}

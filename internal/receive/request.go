@@ -63,11 +63,14 @@ func (c *Config) SetIdempotency(store idempotency.Store, opts []idempotency.Clai
 	c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
 }
 
-// Options applies opts in order to a zero C: the adapters' option lists.
-func Options[C any, O ~func(*C)](opts []O) C {
+// Options applies opts in order to a zero C: the adapters' option lists. fn returns the
+// function an option applies, or nil for the zero option, which changes nothing.
+func Options[C, O any](opts []O, fn func(O) func(*C)) C {
 	var c C
 	for _, opt := range opts {
-		opt(&c)
+		if apply := fn(opt); apply != nil {
+			apply(&c)
+		}
 	}
 	return c
 }
