@@ -38,6 +38,13 @@ var (
 	ErrDataTypeMismatch = errors.New("event data type mismatch")
 	// ErrBodyTooLarge: the request body is over the configured limit.
 	ErrBodyTooLarge = errors.New("webhook body too large")
+	// ErrUnreadableBody: the connection failed while the body was read (the sender went
+	// away or stalled); answered 400.
+	ErrUnreadableBody = errors.New("could not read webhook body")
+	// ErrUnsupportedTransferEncoding: the request's Transfer-Encoding is neither absent
+	// nor chunked, so its body cannot be read as sent; answered 501, as net/http answers
+	// it before any handler runs.
+	ErrUnsupportedTransferEncoding = errors.New("unsupported transfer encoding")
 	// ErrDeliveryInProgress: the same delivery (webhook-id) is being handled elsewhere
 	// right now; OpenAI retries it later.
 	ErrDeliveryInProgress = errors.New("webhook delivery already in progress")
@@ -56,13 +63,16 @@ func StatusCode(err error) int {
 		return http.StatusOK
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrUnsupportedTransferEncoding):
+		return http.StatusNotImplemented
 	case errors.Is(err, ErrMissingHeader),
 		errors.Is(err, ErrInvalidTimestamp),
 		errors.Is(err, ErrTimestampTooOld),
 		errors.Is(err, ErrTimestampTooNew),
 		errors.Is(err, ErrInvalidSignatureHeader),
 		errors.Is(err, ErrNoMatchingSignature),
-		errors.Is(err, ErrMalformedEvent):
+		errors.Is(err, ErrMalformedEvent),
+		errors.Is(err, ErrUnreadableBody):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrDeliveryInProgress):
 		return http.StatusConflict

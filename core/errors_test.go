@@ -22,6 +22,8 @@ func TestStatusCode(t *testing.T) {
 		{core.ErrNoMatchingSignature, http.StatusBadRequest},
 		{core.ErrMalformedEvent, http.StatusBadRequest},
 		{core.ErrBodyTooLarge, http.StatusRequestEntityTooLarge},
+		{core.ErrUnreadableBody, http.StatusBadRequest},
+		{core.ErrUnsupportedTransferEncoding, http.StatusNotImplemented},
 		{core.ErrDeliveryInProgress, http.StatusConflict},
 		{core.ErrIdempotencyUnavailable, http.StatusServiceUnavailable},
 		{core.ErrInvalidSecret, http.StatusInternalServerError},
@@ -54,7 +56,8 @@ func TestStatusCode(t *testing.T) {
 func TestErrorsFromVerifyCarryOneSentinel(t *testing.T) {
 	sentinels := []error{core.ErrInvalidSecret, core.ErrInvalidOption, core.ErrMissingHeader, core.ErrInvalidTimestamp,
 		core.ErrTimestampTooOld, core.ErrTimestampTooNew, core.ErrInvalidSignatureHeader, core.ErrNoMatchingSignature,
-		core.ErrMalformedEvent, core.ErrBodyTooLarge, core.ErrDeliveryInProgress, core.ErrIdempotencyUnavailable}
+		core.ErrMalformedEvent, core.ErrBodyTooLarge, core.ErrDeliveryInProgress, core.ErrIdempotencyUnavailable,
+		core.ErrUnreadableBody, core.ErrUnsupportedTransferEncoding, core.ErrDataTypeMismatch}
 	v := mustVerifier(t, testSecret, fixedClock(testNow))
 	good := signedHeaders(t, testID, testNow, testBody())
 	_, badSecret := core.NewVerifier("")
@@ -78,6 +81,36 @@ func TestErrorsFromVerifyCarryOneSentinel(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%v wraps %d sentinels, want 1", err, n)
+		}
+	}
+}
+
+func TestReasonOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want core.Reason
+	}{
+		{nil, core.ReasonNone},
+		{core.ErrDeliveryInProgress, core.ReasonNone},
+		{core.ErrMissingHeader, core.ReasonMissingHeader},
+		{core.ErrInvalidTimestamp, core.ReasonInvalidTimestamp},
+		{core.ErrTimestampTooOld, core.ReasonTimestampTooOld},
+		{core.ErrTimestampTooNew, core.ReasonTimestampTooNew},
+		{core.ErrInvalidSignatureHeader, core.ReasonInvalidSignatureHeader},
+		{core.ErrNoMatchingSignature, core.ReasonNoMatchingSignature},
+		{core.ErrMalformedEvent, core.ReasonMalformedEvent},
+		{core.ErrBodyTooLarge, core.ReasonBodyTooLarge},
+		{core.ErrUnreadableBody, core.ReasonBodyUnreadable},
+		{core.ErrUnsupportedTransferEncoding, core.ReasonBodyUnreadable},
+		{core.ErrIdempotencyUnavailable, core.ReasonStoreUnavailable},
+		{errors.New("database down"), core.ReasonHandlerError},
+	}
+	for _, tc := range tests {
+		if got := core.ReasonOf(fmt.Errorf("detail: %w", tc.err)); tc.err != nil && got != tc.want {
+			t.Errorf("ReasonOf(wrapped %v) = %q, want %q", tc.err, got, tc.want)
+		}
+		if got := core.ReasonOf(tc.err); got != tc.want {
+			t.Errorf("ReasonOf(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

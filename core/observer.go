@@ -100,7 +100,7 @@ const (
 // such as a handler's error, to ReasonHandlerError.
 func ReasonOf(err error) Reason {
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, ErrDeliveryInProgress):
 		return ReasonNone
 	case errors.Is(err, ErrMissingHeader):
 		return ReasonMissingHeader
@@ -118,6 +118,8 @@ func ReasonOf(err error) Reason {
 		return ReasonMalformedEvent
 	case errors.Is(err, ErrBodyTooLarge):
 		return ReasonBodyTooLarge
+	case errors.Is(err, ErrUnreadableBody), errors.Is(err, ErrUnsupportedTransferEncoding):
+		return ReasonBodyUnreadable
 	case errors.Is(err, ErrIdempotencyUnavailable):
 		return ReasonStoreUnavailable
 	default:

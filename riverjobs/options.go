@@ -15,9 +15,11 @@ const DefaultMaxAttempts = 25
 // retries a delivery for up to 72 hours.
 const DefaultUniquePeriod = 72 * time.Hour
 
-// Option configures an Enqueuer (WithQueue, WithMaxAttempts, WithUniquePeriod) or a
-// worker (WithLogger).
-type Option func(*config)
+// Option is a setting of an Enqueuer (WithQueue, WithMaxAttempts, WithUniquePeriod) or a
+// worker (WithLogger). The zero Option changes nothing.
+type Option struct {
+	apply func(*config)
+}
 
 type config struct {
 	queue        string
@@ -28,12 +30,12 @@ type config struct {
 
 // WithQueue sets the River queue jobs are inserted into (default river.QueueDefault).
 // The worker's client must work that queue.
-func WithQueue(name string) Option { return func(c *config) { c.queue = name } }
+func WithQueue(name string) Option { return Option{func(c *config) { c.queue = name }} }
 
 // WithMaxAttempts sets how many times a job is tried before River discards it
 // (default 25, with River's exponential backoff: about three weeks in all). n must be
 // at least 1.
-func WithMaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n } }
+func WithMaxAttempts(n int) Option { return Option{func(c *config) { c.maxAttempts = n }} }
 
 // WithUniquePeriod sets the period of River's uniqueness by webhook-id (default 72h).
 // River's periods are fixed windows (the time rounded down to a multiple of d), not
@@ -42,16 +44,18 @@ func WithMaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n 
 // means no period: a webhook-id is queued once for as long as its job row exists (see
 // River's CompletedJobRetentionPeriod and DiscardedJobRetentionPeriod). Otherwise d must
 // be at least one second.
-func WithUniquePeriod(d time.Duration) Option { return func(c *config) { c.uniquePeriod = d } }
+func WithUniquePeriod(d time.Duration) Option { return Option{func(c *config) { c.uniquePeriod = d }} }
 
 // WithLogger sets the logger a worker reports cancelled jobs to (default slog.Default()).
 // Logs never contain the secret, signatures or bodies.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.logger = l }} }
 
 func newConfig(opts []Option) config {
 	c := config{queue: river.QueueDefault, maxAttempts: DefaultMaxAttempts, uniquePeriod: DefaultUniquePeriod}
 	for _, opt := range opts {
-		opt(&c)
+		if opt.apply != nil {
+			opt.apply(&c)
+		}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()

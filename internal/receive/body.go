@@ -46,14 +46,14 @@ const (
 // idempotency store's address or keys, a network error) gets a short fixed message.
 func PublicMessage(err error) string {
 	switch {
-	case errors.Is(err, ErrReadBody):
+	case errors.Is(err, core.ErrUnreadableBody):
 		return msgReadBody
 	case errors.Is(err, core.ErrDeliveryInProgress):
 		return msgInProgress
 	case errors.Is(err, core.ErrIdempotencyUnavailable):
 		return msgUnavailable
 	}
-	switch Status(err) {
+	switch core.StatusCode(err) {
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusNotImplemented:
 		return err.Error()
 	default:

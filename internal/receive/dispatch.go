@@ -186,7 +186,7 @@ func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Re
 	case outcome == Duplicate:
 		return Reply{Status: http.StatusOK, Body: DuplicateBody()}
 	case err != nil:
-		return Reply{Status: Status(err), Err: err}
+		return Reply{Status: core.StatusCode(err), Err: err}
 	case handlerErr != nil:
 		p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: handler failed; answering 500 so OpenAI retries",
 			slog.String("webhook_id", e.WebhookID), slog.String("event_type", string(e.Type)), slog.String("error", handlerErr.Error()))
@@ -198,5 +198,5 @@ func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Re
 
 func (p *Pipeline) logRefused(ctx context.Context, e *core.Event, err error) {
 	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery refused",
-		slog.String("webhook_id", e.WebhookID), slog.Int("status", Status(err)), slog.String("reason", err.Error()))
+		slog.String("webhook_id", e.WebhookID), slog.Int("status", core.StatusCode(err)), slog.String("reason", err.Error()))
 }

@@ -221,12 +221,12 @@ func TestRepliesCarryNoInternalDetail(t *testing.T) {
 	_, storeErr := p.Dispatch(context.Background(), e, func(context.Context) int { return http.StatusOK })
 	handlerReply := newTestPipeline(t, nil).Handle(context.Background(), e, core.HandlerFunc(func(context.Context, *core.Event) error { return secret }))
 	inFlight := fmt.Errorf("%w: webhook-id wh_1 is being handled", core.ErrDeliveryInProgress)
-	readErr := fmt.Errorf("%w: read tcp 127.0.0.1:8080->10.0.0.9:5123: i/o timeout", ErrReadBody)
+	readErr := fmt.Errorf("%w: read tcp 127.0.0.1:8080->10.0.0.9:5123: i/o timeout", core.ErrUnreadableBody)
 	for _, err := range []error{storeErr, handlerReply.Err, inFlight, readErr} {
 		body := string(ErrorBody(err))
 		for _, leak := range []string{"hunter2", "10.0.0", "idem:", "Redis", "postgres", "wh_1", "127.0.0.1"} {
 			if strings.Contains(body, leak) {
-				t.Errorf("reply %s to the sender (status %d) carries %q", body, Status(err), leak)
+				t.Errorf("reply %s to the sender (status %d) carries %q", body, core.StatusCode(err), leak)
 			}
 		}
 	}
@@ -237,7 +237,7 @@ func TestRepliesCarryNoInternalDetail(t *testing.T) {
 	big := fmt.Errorf("%w: 2000000 bytes, over the limit of 1048576", core.ErrBodyTooLarge)
 	for _, err := range []error{stale, big} {
 		if body := string(ErrorBody(err)); !strings.Contains(body, err.Error()) {
-			t.Errorf("reply %s to a %d refusal lost its delivery-shaped reason %q", body, Status(err), err)
+			t.Errorf("reply %s to a %d refusal lost its delivery-shaped reason %q", body, core.StatusCode(err), err)
 		}
 	}
 }

@@ -78,7 +78,7 @@ func (o *observation) refused(err error) {
 	if o.d.Verification == 0 {
 		o.d.Verification = time.Since(o.start)
 	}
-	o.end(core.OutcomeRefused, reasonOf(err), Status(err), err)
+	o.end(core.OutcomeRefused, core.ReasonOf(err), core.StatusCode(err), err)
 }
 
 // dispatched ends the observation after Dispatch: by its outcome and error, or by the
@@ -91,7 +91,7 @@ func (o *observation) dispatched(outcome Outcome, err error) {
 	case outcome == Refused && errors.Is(err, core.ErrDeliveryInProgress):
 		o.end(core.OutcomeInFlight, core.ReasonNone, http.StatusConflict, err)
 	case outcome == Refused:
-		o.end(core.OutcomeRefused, reasonOf(err), Status(err), err)
+		o.end(core.OutcomeRefused, core.ReasonOf(err), core.StatusCode(err), err)
 	case status >= 200 && status <= 299:
 		o.end(core.OutcomeHandled, core.ReasonNone, status, nil)
 	default:
@@ -106,12 +106,4 @@ func (o *observation) end(outcome core.Outcome, reason core.Reason, status int, 
 	o.ended = true
 	o.d.Outcome, o.d.Reason, o.d.Status, o.d.Err = outcome, reason, status, err
 	o.observer.EndDelivery(o.ctx, o.d)
-}
-
-// reasonOf is core.ReasonOf, knowing this package's own errors too.
-func reasonOf(err error) core.Reason {
-	if errors.Is(err, ErrReadBody) || errors.Is(err, ErrUnsupportedTransferEncoding) {
-		return core.ReasonBodyUnreadable
-	}
-	return core.ReasonOf(err)
 }

@@ -3,7 +3,6 @@ package receive
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -80,19 +79,15 @@ func equalFold(b []byte, s string) bool {
 	return len(b) == len(s) && strings.EqualFold(string(b), s)
 }
 
-// ErrUnsupportedTransferEncoding is returned for a request whose Transfer-Encoding is
-// anything but chunked: net/http answers such a request 501 before any handler runs, and
-// the fiber adapters do the same, rather than read a body coded in a way they cannot
-// undo.
-var ErrUnsupportedTransferEncoding = errors.New("unsupported transfer encoding")
-
-// CheckTransferEncoding returns an error wrapping ErrUnsupportedTransferEncoding unless
-// te is empty or "chunked".
+// CheckTransferEncoding returns an error wrapping core.ErrUnsupportedTransferEncoding
+// unless te is empty or "chunked": net/http answers such a request 501 before any handler
+// runs, and the fiber adapters do the same, rather than read a body coded in a way they
+// cannot undo.
 func CheckTransferEncoding(te string) error {
 	if te == "" || strings.EqualFold(te, "chunked") {
 		return nil
 	}
-	return fmt.Errorf("%w: Transfer-Encoding %q; send the body with Content-Length or chunked, and nothing else", ErrUnsupportedTransferEncoding, truncate(te, 32))
+	return fmt.Errorf("%w: Transfer-Encoding %q; send the body with Content-Length or chunked, and nothing else", core.ErrUnsupportedTransferEncoding, truncate(te, 32))
 }
 
 // VerifyFastHTTP verifies a delivery received by fasthttp, for the fiber adapters: body

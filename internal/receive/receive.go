@@ -91,7 +91,7 @@ func (p *Pipeline) read(ctx context.Context, o *observation, r io.Reader, conten
 	case errors.As(err, &maxBytes) || errors.Is(err, errOverLimit):
 		return nil, p.reject(ctx, o, h, tooLarge(-1, p.cfg.MaxBodyBytes))
 	default:
-		return nil, p.reject(ctx, o, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", ErrReadBody, len(body), err))
+		return nil, p.reject(ctx, o, h, fmt.Errorf("%w: reading the body failed after %d bytes: %v", core.ErrUnreadableBody, len(body), err))
 	}
 }
 
@@ -139,10 +139,6 @@ func (p *Pipeline) verify(ctx context.Context, o *observation, body []byte, h co
 	return e, nil
 }
 
-// ErrReadBody is returned when the connection failed while the body was read. Adapters
-// answer it with 400.
-var ErrReadBody = errors.New("could not read webhook body")
-
 // TooLarge returns the error for a body over limit; size is -1 when unknown. Adapters
 // whose framework enforces its own limit (echo's BodyLimit) use it to keep that 413.
 func TooLarge(limit int64) error { return tooLarge(-1, limit) }
@@ -164,21 +160,10 @@ func (p *Pipeline) release(buf *[]byte) {
 func (p *Pipeline) reject(ctx context.Context, o *observation, h core.Headers, err error) error {
 	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery rejected",
 		slog.String("webhook_id", truncate(h.ID, 64)),
-		slog.Int("status", Status(err)),
+		slog.Int("status", core.StatusCode(err)),
 		slog.String("reason", err.Error()))
 	o.refused(err)
 	return err
-}
-
-// Status maps an error to the status the adapters answer with.
-func Status(err error) int {
-	switch {
-	case errors.Is(err, ErrReadBody):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrUnsupportedTransferEncoding):
-		return http.StatusNotImplemented
-	}
-	return core.StatusCode(err)
 }
 
 func truncate(s string, n int) string {
