@@ -18,6 +18,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // Two receivers (net/http and gin) on one Redis, every delivery sent four times at once
@@ -252,7 +253,7 @@ func TestForgedTasksNeverReachTheHandler(t *testing.T) {
 		}
 	}
 
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	rec := newRecorder(nil)
 	e.worker(t, asynqjobs.NewTaskHandler(e.verifier, rec, asynqjobs.WithLogger(slog.New(slog.NewJSONHandler(logs, nil)))), 2)
 

@@ -220,24 +220,6 @@ func (r *recorder) event(id string) *core.Event {
 	return r.events[id]
 }
 
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // queued counts the tasks of q not completed. (QueueInfo.Size counts completed ones too.)
 func queued(q *asynq.QueueInfo) int {
 	return q.Pending + q.Active + q.Scheduled + q.Retry + q.Archived + q.Aggregating

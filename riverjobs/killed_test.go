@@ -14,6 +14,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 )
 
@@ -72,11 +73,11 @@ func TestKilledWorkerCommitsNothingAndItsJobIsHandledOnceElsewhere(t *testing.T)
 		cfg.JobTimeout = time.Second
 		cfg.RescueStuckJobsAfter = rescueAfter
 	}
-	var handled calls
+	var handled testkit.Counter
 	survivorWorkers := func() *river.Workers {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
-			handled.add(e.WebhookID)
+			handled.Add(e.WebhookID)
 			return insertRow(ctx, tx, e, "survivor")
 		})))
 		return workers
@@ -139,7 +140,7 @@ func TestKilledWorkerCommitsNothingAndItsJobIsHandledOnceElsewhere(t *testing.T)
 	if n := count(t, pool, `SELECT count(*) FROM handled`); n != 1 {
 		t.Fatalf("%d rows in all, want 1", n)
 	}
-	if n := handled.get("wh_killed"); n != 1 {
+	if n := handled.Get("wh_killed"); n != 1 {
 		t.Fatalf("surviving worker ran the handler %d times, want 1", n)
 	}
 	var attempt int

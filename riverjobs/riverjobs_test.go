@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testpg"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 )
@@ -28,12 +29,12 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 	ctx := context.Background()
 	urls := receivers(t, url)
 
-	var handled calls
+	var handled testkit.Counter
 	flaky := func(id string) bool { return strings.HasSuffix(id, "0") || strings.HasSuffix(id, "7") }
 	for _, name := range []string{"w1", "w2"} {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
-			n := handled.add(e.WebhookID)
+			n := handled.Add(e.WebhookID)
 			if err := insertRow(ctx, tx, e, name); err != nil {
 				return err
 			}
@@ -109,7 +110,7 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 		if flaky(r.ID) {
 			want = 3
 		}
-		if got := handled.get(r.ID); got != want {
+		if got := handled.Get(r.ID); got != want {
 			t.Errorf("%s: handler ran %d times, want %d", r.ID, got, want)
 		}
 	}
@@ -128,10 +129,10 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) {
 	_, url := database(t)
 	ctx := context.Background()
-	var handled calls
+	var handled testkit.Counter
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverjobs.NewWorker(mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
-		handled.add(e.WebhookID)
+		handled.Add(e.WebhookID)
 		return nil
 	}), riverjobs.WithLogger(quiet)))
 	client := newClient(t, url, workers, river.QueueDefault, nil)
@@ -172,8 +173,8 @@ func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) 
 			}
 		}
 	}
-	if handled.get("wh_genuine") != 1 || handled.total() != 1 {
-		t.Fatalf("handler calls %v, want only wh_genuine once", handled.n)
+	if handled.Get("wh_genuine") != 1 || handled.Total() != 1 {
+		t.Fatalf("handler calls: %d for wh_genuine, %d in all; want only wh_genuine, once", handled.Get("wh_genuine"), handled.Total())
 	}
 
 	// A cancelled job does not keep OpenAI's genuine redelivery of its webhook-id out.
@@ -182,7 +183,7 @@ func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) 
 	if err != nil || res.UniqueSkippedAsDuplicate {
 		t.Fatalf("genuine redelivery after a cancelled forgery: %+v %v, want a new job", res, err)
 	}
-	waitFor(t, "redelivery handled", func() (bool, error) { return handled.get("wh_tampered") == 1, nil })
+	waitFor(t, "redelivery handled", func() (bool, error) { return handled.Get("wh_tampered") == 1, nil })
 }
 
 // undecodableArgs has the kind of EventArgs but a body that is not base64 text.
@@ -280,10 +281,10 @@ func TestDiscardedJobIsNotQueuedAgainAndCanBeReplayed(t *testing.T) {
 	ctx := context.Background()
 	var fail sync.Map
 	fail.Store("wh_dead", true)
-	var handled calls
+	var handled testkit.Counter
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverjobs.NewWorker(mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
-		handled.add(e.WebhookID)
+		handled.Add(e.WebhookID)
 		if _, ok := fail.Load(e.WebhookID); ok {
 			return errors.New("downstream unavailable")
 		}
@@ -299,7 +300,7 @@ func TestDiscardedJobIsNotQueuedAgainAndCanBeReplayed(t *testing.T) {
 	waitFor(t, "job discarded", func() (bool, error) {
 		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'discarded'`) == 1, nil
 	})
-	if n := handled.get("wh_dead"); n != 2 {
+	if n := handled.Get("wh_dead"); n != 2 {
 		t.Fatalf("handler ran %d times, want 2 (WithMaxAttempts(2))", n)
 	}
 	if status, answer, err := send(httpClient, urls[1], d); err != nil || status != 200 {
@@ -319,7 +320,7 @@ func TestDiscardedJobIsNotQueuedAgainAndCanBeReplayed(t *testing.T) {
 	waitFor(t, "replayed job completed", func() (bool, error) {
 		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 1, nil
 	})
-	if n := handled.get("wh_dead"); n != 3 {
+	if n := handled.Get("wh_dead"); n != 3 {
 		t.Fatalf("handler ran %d times, want 3", n)
 	}
 }

@@ -1,52 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // listenProcess is `openai-webhooks listen` running as a subprocess.
 type listenProcess struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *testkit.LockedBuffer
 	done           chan struct{}
 	url            string
 }
 
 func startListen(t *testing.T, env []string, args ...string) *listenProcess {
 	t.Helper()
-	p := &listenProcess{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &listenProcess{stdout: &testkit.LockedBuffer{}, stderr: &testkit.LockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"listen"}, args...)...)
 	p.cmd.Env = baseEnv(env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
@@ -73,7 +53,7 @@ func startListen(t *testing.T, env []string, args ...string) *listenProcess {
 }
 
 // waitFor waits until buf holds want, or fails the test after 10 s.
-func (p *listenProcess) waitFor(t *testing.T, buf *syncBuffer, want string) {
+func (p *listenProcess) waitFor(t *testing.T, buf *testkit.LockedBuffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(buf.String(), want) {
@@ -106,20 +86,13 @@ func (p *listenProcess) stop(t *testing.T, sig os.Signal) {
 	wantContains(t, "listen stderr", p.stderr.String(), "stopping", "stopped")
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func TestListenSendRoundTrip(t *testing.T) {
+	secret := newSecret(t)
+	port, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	return port
-}
-
-func TestListenSendRoundTrip(t *testing.T) {
-	secret := newSecret(t)
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(port)
 	p := startListen(t, nil, "--addr", addr, "--secret", secret)
 	if want := "http://" + addr + "/webhooks/openai"; p.url != want {
 		t.Fatalf("listen URL %q, want %q", p.url, want)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // RunFunc is the shape of an example's main: it serves until ctx is done, reads its
@@ -60,13 +61,13 @@ func StartExample(t *testing.T, run RunFunc, env map[string]string) (baseURL str
 // exampleOutput keeps what an example writes, and sends the address of its first
 // "listening on" line to addr.
 type exampleOutput struct {
-	lockedBuffer
+	testkit.LockedBuffer
 	addr  chan string
 	found atomic.Bool
 }
 
 func (o *exampleOutput) Write(p []byte) (int, error) {
-	n, err := o.lockedBuffer.Write(p)
+	n, err := o.LockedBuffer.Write(p)
 	if !o.found.Load() {
 		if m := listening.FindStringSubmatch(o.String()); m != nil && o.found.CompareAndSwap(false, true) {
 			o.addr <- m[1]

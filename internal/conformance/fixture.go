@@ -18,6 +18,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // now is the verifier's fixed clock: time edges are exact.
@@ -32,7 +33,7 @@ type fixture struct {
 	other    *core.Signer
 	ids      atomic.Int64
 
-	logs   lockedBuffer
+	logs   testkit.LockedBuffer
 	logger *slog.Logger
 	mu     sync.Mutex
 	sigs   []string // every valid signature sent, none of which may be logged
@@ -270,22 +271,4 @@ func wantJSONType(t *testing.T, got response) {
 	if !strings.HasPrefix(got.contentType, "application/json") {
 		t.Fatalf("Content-Type is %q, want application/json", got.contentType)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the servers' concurrent log writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

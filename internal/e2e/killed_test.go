@@ -16,6 +16,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/internal/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -75,9 +76,9 @@ func TestKilledHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
 	next := func(prefix string) string { return child.Next(t, prefix, 10*time.Second) }
 	childURL := "http://" + next("listening on ")
 
-	var handled counter
+	var handled testkit.Counter
 	r := startReplicasWithStore(t, client, prefix, lease, func(_ context.Context, e *core.Event) error {
-		handled.add(e.WebhookID)
+		handled.Add(e.WebhookID)
 		return nil
 	})
 	r.urls[1] = childURL // deliver(…, 1, …) goes to the child process
@@ -97,7 +98,7 @@ func TestKilledHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
 	if status, body := r.deliver(t, 0, "wh_killed"); status != 200 || !strings.Contains(body, `"duplicate":true`) {
 		t.Fatalf("retry after success: %d %s, want 200 duplicate", status, body)
 	}
-	if n := handled.get("wh_killed"); n != 1 {
+	if n := handled.Get("wh_killed"); n != 1 {
 		t.Fatalf("surviving replica ran the handler %d times, want 1", n)
 	}
 }

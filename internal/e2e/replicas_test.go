@@ -21,6 +21,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/ginadapter"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -99,33 +100,12 @@ func (r *replicas) send(i int, webhookID string) (int, string, error) {
 	return resp.StatusCode, string(answer), err
 }
 
-type counter struct {
-	mu   sync.Mutex
-	runs map[string]int
-}
-
-func (c *counter) add(id string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.runs == nil {
-		c.runs = make(map[string]int)
-	}
-	c.runs[id]++
-	return c.runs[id]
-}
-
-func (c *counter) get(id string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.runs[id]
-}
-
 // 200 concurrent deliveries of 50 ids, each id four times, spread over both replicas:
 // every id's handler runs exactly once; the losers of a race get 200 duplicate or 409.
 func TestConcurrentDuplicatesAcrossReplicasRunOnce(t *testing.T) {
-	var handled counter
+	var handled testkit.Counter
 	r := startReplicas(t, 30*time.Second, func(_ context.Context, e *core.Event) error {
-		handled.add(e.WebhookID)
+		handled.Add(e.WebhookID)
 		time.Sleep(5 * time.Millisecond) // widen the race window
 		return nil
 	})
@@ -158,7 +138,7 @@ func TestConcurrentDuplicatesAcrossReplicasRunOnce(t *testing.T) {
 		if status, body := r.deliver(t, n, id); status != 200 || body != `{"received":true,"duplicate":true}` {
 			t.Errorf("retry of %s: %d %s, want 200 duplicate", id, status, body)
 		}
-		if runs := handled.get(id); runs != 1 {
+		if runs := handled.Get(id); runs != 1 {
 			t.Errorf("%s: handler ran %d times, want exactly once", id, runs)
 		}
 	}
@@ -167,9 +147,9 @@ func TestConcurrentDuplicatesAcrossReplicasRunOnce(t *testing.T) {
 // A handler that fails the first time answers 500 and releases the claim, so the retry,
 // here on the other replica, is processed.
 func TestFailedDeliveryIsRetriedOnTheOtherReplica(t *testing.T) {
-	var attempts counter
+	var attempts testkit.Counter
 	r := startReplicas(t, 30*time.Second, func(_ context.Context, e *core.Event) error {
-		if attempts.add(e.WebhookID) == 1 {
+		if attempts.Add(e.WebhookID) == 1 {
 			return errors.New("database briefly down")
 		}
 		return nil
@@ -184,7 +164,7 @@ func TestFailedDeliveryIsRetriedOnTheOtherReplica(t *testing.T) {
 	if status, body := r.deliver(t, 0, "wh_flaky"); status != 200 || body != `{"received":true,"duplicate":true}` {
 		t.Fatalf("third delivery: %d %s, want 200 duplicate", status, body)
 	}
-	if n := attempts.get("wh_flaky"); n != 2 {
+	if n := attempts.Get("wh_flaky"); n != 2 {
 		t.Fatalf("handler ran %d times, want 2 (one failure, one success)", n)
 	}
 }
@@ -198,9 +178,9 @@ func TestSlowHolderKeepsItsClaimPastTheLease(t *testing.T) {
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // never leave the handler hanging
-	var runs counter
+	var runs testkit.Counter
 	r := startReplicas(t, lease, func(ctx context.Context, e *core.Event) error {
-		runs.add(e.WebhookID)
+		runs.Add(e.WebhookID)
 		<-release // the handler is slow, but alive
 		return nil
 	})
@@ -211,7 +191,7 @@ func TestSlowHolderKeepsItsClaimPastTheLease(t *testing.T) {
 		firstDone <- status
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for runs.get("wh_slow") == 0 && time.Now().Before(deadline) {
+	for runs.Get("wh_slow") == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	for i := 0; i < 3; i++ {
@@ -228,7 +208,7 @@ func TestSlowHolderKeepsItsClaimPastTheLease(t *testing.T) {
 	if status, body := r.deliver(t, 1, "wh_slow"); status != 200 || body != `{"received":true,"duplicate":true}` {
 		t.Fatalf("after the slow holder finished: %d %s, want 200 duplicate", status, body)
 	}
-	if n := runs.get("wh_slow"); n != 1 {
+	if n := runs.Get("wh_slow"); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
 	}
 }

@@ -1,23 +1,22 @@
 package testpg
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // errMissing means no PostgreSQL binaries were found.
@@ -33,7 +32,7 @@ type Server struct {
 	port   int
 	cmd    *exec.Cmd
 	exited chan struct{}
-	output *lockedBuffer
+	output *testkit.LockedBuffer
 	once   sync.Once
 }
 
@@ -166,11 +165,11 @@ func start(bin binaries) (*Server, error) {
 }
 
 func run(bin binaries, dir string, cred *runAs) (*Server, error) {
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("no free loopback port: %w", err)
 	}
-	s := &Server{dir: dir, port: port, exited: make(chan struct{}), output: new(lockedBuffer)}
+	s := &Server{dir: dir, port: port, exited: make(chan struct{}), output: new(testkit.LockedBuffer)}
 	s.cmd = exec.Command(bin.path("postgres"),
 		"-D", filepath.Join(dir, "data"),
 		"-p", strconv.Itoa(port),
@@ -224,35 +223,4 @@ func (s *Server) stop() {
 		}
 		_ = os.RemoveAll(s.dir)
 	})
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("listener address is not TCP")
-	}
-	return addr.Port, nil
-}
-
-// lockedBuffer collects a process's output while it runs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Clone(b.buf.String())
 }

@@ -11,7 +11,6 @@ package testredis
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // EnvURL names the environment variable holding the URL of an existing Redis to use,
@@ -109,7 +110,7 @@ func startServer(t testing.TB, bin string) string {
 }
 
 func tryStart(t testing.TB, bin string) (string, error) {
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return "", fmt.Errorf("no free loopback port: %w", err)
 	}
@@ -160,17 +161,4 @@ func tryStart(t testing.TB, bin string) (string, error) {
 	}
 	t.Cleanup(stop)
 	return addr, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("listener address is not TCP")
-	}
-	return addr.Port, nil
 }

@@ -1,0 +1,84 @@
+// Package testkit holds the small pieces the tests and test helpers of this module share:
+// a free loopback port, a buffer that a running server or process may write to while a
+// test reads it, and a count of handler calls per webhook-id.
+package testkit
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"sync"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for a server the
+// test starts itself (redis-server, postgres, a subprocess). Another process may take it
+// meanwhile: callers retry with another port when the server cannot bind it.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.New("listener address is not TCP")
+	}
+	return addr.Port, nil
+}
+
+// LockedBuffer is a bytes.Buffer safe for concurrent writes (a logger, a process's
+// output) and reads. Its zero value is an empty buffer.
+type LockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (b *LockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns a copy of what was written so far.
+func (b *LockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Counter counts calls per key (a webhook-id), safely from many goroutines. Its zero
+// value is ready to use.
+type Counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Add counts one more call for key and returns how many there were, this one included.
+func (c *Counter) Add(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = make(map[string]int)
+	}
+	c.n[key]++
+	return c.n[key]
+}
+
+// Get returns how many calls key had.
+func (c *Counter) Get(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
+}
+
+// Total returns the calls of all keys together.
+func (c *Counter) Total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	total := 0
+	for _, n := range c.n {
+		total += n
+	}
+	return total
+}
