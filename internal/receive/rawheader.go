@@ -10,13 +10,13 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// RawHeaders is what the fiber adapters (v2 and v3, on fasthttp) read from a request's
+// rawHeaderBlock is what the fiber adapters (v2 and v3, on fasthttp) read from a request's
 // raw header block: "Name: value" lines, as fasthttp's RequestHeader.RawHeaders returns
 // them. fasthttp merges the fields of a chunked body's trailer into its header map, and
 // reads any Transfer-Encoding other than identity as chunked; the raw block holds only
 // the request's own header fields, as sent, so reading it gives fiber the same rules as
 // net/http.
-type RawHeaders struct {
+type rawHeaderBlock struct {
 	Webhook          core.Headers
 	TransferEncoding string
 	// Found is false when raw held no header field at all: a request built by hand
@@ -24,12 +24,12 @@ type RawHeaders struct {
 	Found bool
 }
 
-// ParseRawHeaders reads the three webhook headers and Transfer-Encoding from raw. Names
+// parseRawHeaders reads the three webhook headers and Transfer-Encoding from raw. Names
 // match in any letter case; of several fields with one name the first counts, as in
 // core.HeadersFrom; white space around values is trimmed. The values are copies: they
 // outlive raw, whose buffer fasthttp reuses.
-func ParseRawHeaders(raw []byte) RawHeaders {
-	var r RawHeaders
+func parseRawHeaders(raw []byte) rawHeaderBlock {
+	var r rawHeaderBlock
 	var seen [4]bool
 	for len(raw) > 0 {
 		var line []byte
@@ -79,11 +79,11 @@ func equalFold(b []byte, s string) bool {
 	return len(b) == len(s) && strings.EqualFold(string(b), s)
 }
 
-// CheckTransferEncoding returns an error wrapping core.ErrUnsupportedTransferEncoding
+// checkTransferEncoding returns an error wrapping core.ErrUnsupportedTransferEncoding
 // unless te is empty or "chunked": net/http answers such a request 501 before any handler
 // runs, and the fiber adapters do the same, rather than read a body coded in a way they
 // cannot undo.
-func CheckTransferEncoding(te string) error {
+func checkTransferEncoding(te string) error {
 	if te == "" || strings.EqualFold(te, "chunked") {
 		return nil
 	}
@@ -92,13 +92,13 @@ func CheckTransferEncoding(te string) error {
 
 // VerifyFastHTTP verifies a delivery received by fasthttp, for the fiber adapters: body
 // is the body as received (never decompressed) and rawHeaders the request's raw header
-// block (see RawHeaders). For a request built by hand rather than parsed, which has no
+// block (see rawHeaderBlock). For a request built by hand rather than parsed, which has no
 // raw block, peek reads a header from fasthttp's map instead. Everything the event keeps
 // is copied, since fasthttp reuses its buffers. On success the returned context carries
 // the event (core.NewContext) and the delivery's observation: make it the request's
 // context and pass it to Dispatch or Handle.
 func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, peek func(name string) string) (context.Context, *core.Event, error) {
-	h := ParseRawHeaders(rawHeaders)
+	h := parseRawHeaders(rawHeaders)
 	if !h.Found {
 		h.Webhook = core.Headers{
 			ID:        strings.Clone(peek(core.HeaderID)),
@@ -107,7 +107,7 @@ func (p *Pipeline) VerifyFastHTTP(ctx context.Context, body, rawHeaders []byte, 
 		}
 	}
 	ctx, o := p.begin(ctx, h.Webhook)
-	if err := CheckTransferEncoding(h.TransferEncoding); err != nil {
+	if err := checkTransferEncoding(h.TransferEncoding); err != nil {
 		return ctx, nil, p.reject(ctx, o, h.Webhook, err)
 	}
 	e, err := p.verify(ctx, o, body, h.Webhook)

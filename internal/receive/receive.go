@@ -139,10 +139,6 @@ func (p *Pipeline) verify(ctx context.Context, o *observation, body []byte, h co
 	return e, nil
 }
 
-// TooLarge returns the error for a body over limit; size is -1 when unknown. Adapters
-// whose framework enforces its own limit (echo's BodyLimit) use it to keep that 413.
-func TooLarge(limit int64) error { return tooLarge(-1, limit) }
-
 func tooLarge(size, limit int64) error {
 	if size >= 0 {
 		return fmt.Errorf("%w: %d bytes, over the limit of %d; raise it with WithMaxBodyBytes if your events are this large", core.ErrBodyTooLarge, size, limit)
