@@ -21,6 +21,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
 	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -176,20 +177,19 @@ func (e *env) taskState(t testing.TB, id string) (asynq.TaskState, *asynq.TaskIn
 
 // recorder is a core.Handler that counts calls by webhook-id and keeps the events.
 type recorder struct {
+	calls  testkit.Counter
 	mu     sync.Mutex
-	calls  map[string]int
 	events map[string]*core.Event
 	fn     func(ctx context.Context, e *core.Event, call int) error // optional behaviour
 }
 
 func newRecorder(fn func(ctx context.Context, e *core.Event, call int) error) *recorder {
-	return &recorder{calls: map[string]int{}, events: map[string]*core.Event{}, fn: fn}
+	return &recorder{events: map[string]*core.Event{}, fn: fn}
 }
 
 func (r *recorder) HandleEvent(ctx context.Context, e *core.Event) error {
+	call := r.calls.Add(e.WebhookID)
 	r.mu.Lock()
-	r.calls[e.WebhookID]++
-	call := r.calls[e.WebhookID]
 	r.events[e.WebhookID] = e
 	r.mu.Unlock()
 	if r.fn != nil {
@@ -198,21 +198,9 @@ func (r *recorder) HandleEvent(ctx context.Context, e *core.Event) error {
 	return nil
 }
 
-func (r *recorder) count(id string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.calls[id]
-}
+func (r *recorder) count(id string) int { return r.calls.Get(id) }
 
-func (r *recorder) total() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.calls {
-		n += c
-	}
-	return n
-}
+func (r *recorder) total() int { return r.calls.Total() }
 
 func (r *recorder) event(id string) *core.Event {
 	r.mu.Lock()
