@@ -80,6 +80,13 @@ type LiveTransportIncomingData struct {
 	SIPMediaSecurity json.RawMessage `json:"sip_media_security,omitempty"`
 }
 
+// LiveTransportConnectedData is the data of live.transport.connected: the session whose
+// transport (Type "webrtc") connected, to attach to with the sideband endpoint.
+type LiveTransportConnectedData struct {
+	SessionID string `json:"session_id"`
+	Type      string `json:"type"`
+}
+
 // LiveCallIncomingData is the data of live.call.incoming, the deprecated form of
 // live.transport.incoming.
 type LiveCallIncomingData struct {

@@ -48,6 +48,8 @@ const (
 	LiveCallIncoming EventType = "live.call.incoming"
 	// LiveTransportIncoming is sent when an incoming SIP session can be accepted by the Live API.
 	LiveTransportIncoming EventType = "live.transport.incoming"
+	// LiveTransportConnected is sent when a Live session's transport connected (data.type is "webrtc"); attach with the sideband endpoint.
+	LiveTransportConnected EventType = "live.transport.connected"
 	// RealtimeCallIncoming is sent when an incoming SIP call can be accepted by the Realtime API.
 	RealtimeCallIncoming EventType = "realtime.call.incoming"
 	// ResponseCancelled is sent when a background response was cancelled.
@@ -70,8 +72,8 @@ const (
 
 // knownEventTypes lists every constant above, in the order of testdata/event-types.txt.
 // An array, so that looking a type up allocates nothing.
-func knownEventTypes() [30]EventType {
-	return [30]EventType{
+func knownEventTypes() [31]EventType {
+	return [31]EventType{
 		AgentEnvironmentExpired,
 		AgentEnvironmentFailed,
 		AgentEnvironmentReady,
@@ -93,6 +95,7 @@ func knownEventTypes() [30]EventType {
 		FineTuningJobSucceeded,
 		LiveCallIncoming,
 		LiveTransportIncoming,
+		LiveTransportConnected,
 		RealtimeCallIncoming,
 		ResponseCancelled,
 		ResponseCompleted,
@@ -148,6 +151,8 @@ func dataTypeOf(t EventType) any {
 		return new(FineTuningJobData)
 	case LiveCallIncoming:
 		return new(LiveCallIncomingData)
+	case LiveTransportConnected:
+		return new(LiveTransportConnectedData)
 	case LiveTransportIncoming:
 		return new(LiveTransportIncomingData)
 	case RealtimeCallIncoming:

@@ -104,16 +104,17 @@ func TestEventTypesMatchTestdata(t *testing.T) {
 
 // decoders calls DecodeData with the static type of each data family.
 var decoders = map[reflect.Type]func(*core.Event) (any, error){
-	reflect.TypeFor[core.BatchData]():                 func(e *core.Event) (any, error) { return core.DecodeData[core.BatchData](e) },
-	reflect.TypeFor[core.FineTuningJobData]():         func(e *core.Event) (any, error) { return core.DecodeData[core.FineTuningJobData](e) },
-	reflect.TypeFor[core.EvalRunData]():               func(e *core.Event) (any, error) { return core.DecodeData[core.EvalRunData](e) },
-	reflect.TypeFor[core.ResponseData]():              func(e *core.Event) (any, error) { return core.DecodeData[core.ResponseData](e) },
-	reflect.TypeFor[core.SafetyData]():                func(e *core.Event) (any, error) { return core.DecodeData[core.SafetyData](e) },
-	reflect.TypeFor[core.AgentEnvironmentData]():      func(e *core.Event) (any, error) { return core.DecodeData[core.AgentEnvironmentData](e) },
-	reflect.TypeFor[core.AgentSessionData]():          func(e *core.Event) (any, error) { return core.DecodeData[core.AgentSessionData](e) },
-	reflect.TypeFor[core.RealtimeCallIncomingData]():  func(e *core.Event) (any, error) { return core.DecodeData[core.RealtimeCallIncomingData](e) },
-	reflect.TypeFor[core.LiveTransportIncomingData](): func(e *core.Event) (any, error) { return core.DecodeData[core.LiveTransportIncomingData](e) },
-	reflect.TypeFor[core.LiveCallIncomingData]():      func(e *core.Event) (any, error) { return core.DecodeData[core.LiveCallIncomingData](e) },
+	reflect.TypeFor[core.BatchData]():                  func(e *core.Event) (any, error) { return core.DecodeData[core.BatchData](e) },
+	reflect.TypeFor[core.FineTuningJobData]():          func(e *core.Event) (any, error) { return core.DecodeData[core.FineTuningJobData](e) },
+	reflect.TypeFor[core.EvalRunData]():                func(e *core.Event) (any, error) { return core.DecodeData[core.EvalRunData](e) },
+	reflect.TypeFor[core.ResponseData]():               func(e *core.Event) (any, error) { return core.DecodeData[core.ResponseData](e) },
+	reflect.TypeFor[core.SafetyData]():                 func(e *core.Event) (any, error) { return core.DecodeData[core.SafetyData](e) },
+	reflect.TypeFor[core.AgentEnvironmentData]():       func(e *core.Event) (any, error) { return core.DecodeData[core.AgentEnvironmentData](e) },
+	reflect.TypeFor[core.AgentSessionData]():           func(e *core.Event) (any, error) { return core.DecodeData[core.AgentSessionData](e) },
+	reflect.TypeFor[core.RealtimeCallIncomingData]():   func(e *core.Event) (any, error) { return core.DecodeData[core.RealtimeCallIncomingData](e) },
+	reflect.TypeFor[core.LiveTransportIncomingData]():  func(e *core.Event) (any, error) { return core.DecodeData[core.LiveTransportIncomingData](e) },
+	reflect.TypeFor[core.LiveCallIncomingData]():       func(e *core.Event) (any, error) { return core.DecodeData[core.LiveCallIncomingData](e) },
+	reflect.TypeFor[core.LiveTransportConnectedData](): func(e *core.Event) (any, error) { return core.DecodeData[core.LiveTransportConnectedData](e) },
 }
 
 // sampleValue is the JSON of a plausible value of a data field of typ, following the

@@ -44,6 +44,7 @@ var eventTable = []eventInfo{
 	{core.FineTuningJobSucceeded, "id", "a fine-tuning job succeeded"},
 	{core.LiveCallIncoming, "session_id sip_headers sip_media_security?", "deprecated form of live.transport.incoming"},
 	{core.LiveTransportIncoming, "session_id sip_headers type? sip_media_security?", "an incoming SIP session can be accepted by the Live API"},
+	{core.LiveTransportConnected, "session_id type", "a Live session's transport connected (data.type is \"webrtc\"); attach with the sideband endpoint"},
 	{core.RealtimeCallIncoming, "call_id sip_headers sip_media_security?", "an incoming SIP call can be accepted by the Realtime API"},
 	{core.ResponseCancelled, "id", "a background response was cancelled"},
 	{core.ResponseCompleted, "id", "a background response completed"},
@@ -176,6 +177,8 @@ func sampleData(t core.EventType, now time.Time) obj {
 		return obj{{"id", id("ftjob_")}}
 	case core.LiveCallIncoming:
 		return obj{{"session_id", id("sess_")}, {"sip_headers", sampleSIPHeaders(now)}}
+	case core.LiveTransportConnected:
+		return obj{{"session_id", id("sess_")}, {"type", "webrtc"}}
 	case core.LiveTransportIncoming:
 		return obj{{"session_id", id("sess_")}, {"sip_headers", sampleSIPHeaders(now)}, {"type", "sip"}}
 	case core.RealtimeCallIncoming:
