@@ -50,7 +50,7 @@ func TestNext(t *testing.T) {
 		testNext(t, fiberv3adapter.MiddlewareWithConfig(v, fiberv3adapter.Config{Next: internal}, quiet))
 	})
 	t.Run("MiddlewareWithConfig keeps a WithNext option", func(t *testing.T) {
-		testNext(t, fiberv3adapter.MiddlewareWithConfig(v, fiberv3adapter.ConfigDefault, quiet, fiberv3adapter.WithNext(internal)))
+		testNext(t, fiberv3adapter.MiddlewareWithConfig(v, fiberv3adapter.Config{}, quiet, fiberv3adapter.WithNext(internal)))
 	})
 }
 

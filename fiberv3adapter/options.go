@@ -102,11 +102,6 @@ type Config struct {
 	Next func(c fiber.Ctx) bool
 }
 
-// ConfigDefault is the default Config, as fiber's own middleware packages name theirs:
-// nothing is skipped. It is the zero Config; the package never reads it, so changing it
-// changes nothing but the callers' own copies.
-var ConfigDefault = Config{}
-
 // MiddlewareWithConfig is Middleware configured the fiber way:
 //
 //	app.Use(fiberv3adapter.MiddlewareWithConfig(verifier, fiberv3adapter.Config{

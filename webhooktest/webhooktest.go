@@ -32,17 +32,6 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// NewSecret returns a fresh whsec_ signing secret of 32 random bytes, as OpenAI makes
-// them. It panics only if the system's random source fails, which crypto/rand does not
-// do on supported platforms.
-func NewSecret() string {
-	secret, err := core.GenerateSecret()
-	if err != nil {
-		panic("webhooktest: " + err.Error())
-	}
-	return secret
-}
-
 // Sender signs deliveries with one secret, as OpenAI signs the deliveries of one webhook
 // endpoint. It is safe for concurrent use.
 type Sender struct {
@@ -50,9 +39,14 @@ type Sender struct {
 	signer *core.Signer
 }
 
-// NewSender returns a Sender with a fresh secret (NewSecret).
+// NewSender returns a Sender with a fresh secret (core.GenerateSecret). It panics only if
+// the system's random source fails, which crypto/rand does not do on supported platforms.
 func NewSender() *Sender {
-	s, err := NewSenderWithSecret(NewSecret())
+	secret, err := core.GenerateSecret()
+	if err != nil {
+		panic("webhooktest: " + err.Error())
+	}
+	s, err := NewSenderWithSecret(secret)
 	if err != nil {
 		panic(err) // a fresh secret is always valid
 	}

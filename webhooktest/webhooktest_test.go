@@ -185,8 +185,8 @@ func TestSecrets(t *testing.T) {
 			t.Errorf("NewSenderWithSecret(%q): %v, want ErrInvalidSecret", bad, err)
 		}
 	}
-	if s1, s2 := webhooktest.NewSecret(), webhooktest.NewSecret(); s1 == s2 {
-		t.Error("NewSecret repeats itself")
+	if s1, s2 := webhooktest.NewSender().Secret(), webhooktest.NewSender().Secret(); s1 == s2 {
+		t.Error("NewSender repeats its secret")
 	}
 }
 
