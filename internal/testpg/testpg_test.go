@@ -82,8 +82,9 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
-// withoutPostgres hides every PostgreSQL binary and DATABASE_URL, then runs StartServer.
-func withoutPostgres(t *testing.T, ci string) *recorder {
+// withoutPostgres hides every PostgreSQL binary and DATABASE_URL, then runs StartServer
+// with the given CI and EnvSkip values.
+func withoutPostgres(t *testing.T, ci, skip string) *recorder {
 	var notice strings.Builder
 	stderr, warnOnce = &notice, new(sync.Once)
 	oldLib := libDir
@@ -92,6 +93,7 @@ func withoutPostgres(t *testing.T, ci string) *recorder {
 	t.Setenv(EnvURL, "")
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("CI", ci)
+	t.Setenv(EnvSkip, skip)
 	rec := &recorder{TB: t}
 	done := make(chan struct{})
 	go func() {
@@ -99,21 +101,28 @@ func withoutPostgres(t *testing.T, ci string) *recorder {
 		StartServer(rec)
 	}()
 	<-done
-	if ci == "" && !strings.Contains(notice.String(), "!!! PostgreSQL not found") {
+	if rec.skipped != "" && !strings.Contains(notice.String(), "!!! PostgreSQL not found") {
 		t.Errorf("stderr notice = %q; want the loud notice", notice.String())
 	}
 	return rec
 }
 
-func TestMissingPostgresSkipsLoudly(t *testing.T) {
-	rec := withoutPostgres(t, "")
-	if rec.failed != "" || !strings.Contains(rec.skipped, "apt-get install -y postgresql") || !strings.Contains(rec.skipped, "SKIPPED") {
-		t.Fatalf("skipped %q, failed %q; want a skip naming the package and SKIPPED", rec.skipped, rec.failed)
+func TestMissingPostgresFails(t *testing.T) {
+	rec := withoutPostgres(t, "", "")
+	if rec.skipped != "" || !strings.Contains(rec.failed, "apt-get install -y postgresql") || !strings.Contains(rec.failed, EnvSkip+"=1") {
+		t.Fatalf("skipped %q, failed %q; want a failure naming the package and %s", rec.skipped, rec.failed, EnvSkip)
+	}
+}
+
+func TestMissingPostgresSkipsLoudlyWhenAsked(t *testing.T) {
+	rec := withoutPostgres(t, "", "1")
+	if rec.failed != "" || !strings.Contains(rec.skipped, EnvSkip) || !strings.Contains(rec.skipped, "SKIPPED") {
+		t.Fatalf("skipped %q, failed %q; want a skip naming %s and SKIPPED", rec.skipped, rec.failed, EnvSkip)
 	}
 }
 
 func TestMissingPostgresFailsUnderCI(t *testing.T) {
-	rec := withoutPostgres(t, "true")
+	rec := withoutPostgres(t, "true", "1")
 	if rec.skipped != "" || !strings.Contains(rec.failed, "CI=true") {
 		t.Fatalf("skipped %q, failed %q; want a failure naming CI=true", rec.skipped, rec.failed)
 	}
