@@ -17,6 +17,9 @@ import (
 // binary is the command under test, built once by TestMain and run as a user runs it.
 var binary string
 
+// cacheHome is the XDG_CACHE_HOME the command runs with, inside TestMain's directory.
+var cacheHome string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "openai-webhooks-cli-test")
 	if err != nil {
@@ -24,6 +27,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "openai-webhooks")
+	// send remembers its last delivery in the user's cache directory: keep the tests' own.
+	cacheHome = filepath.Join(dir, "cache")
 	args := []string{"build", "-o", binary}
 	if raceEnabled {
 		args = append(args, "-race")
@@ -62,7 +67,7 @@ func baseEnv(extra ...string) []string {
 	}
 	// A -race binary sleeps 1 s on a successful exit, waiting for late race reports
 	// (atexit_sleep_ms); the tests run it a hundred times.
-	env = append(env, "GORACE=atexit_sleep_ms=0 halt_on_error=1")
+	env = append(env, "GORACE=atexit_sleep_ms=0 halt_on_error=1", "XDG_CACHE_HOME="+cacheHome)
 	return append(env, extra...)
 }
 

@@ -18,18 +18,23 @@ const defaultURL = "http://localhost:3000/webhooks/openai"
 
 var sendUsage = cmdUsage{
 	name:     "send",
-	synopsis: "[--type TYPE | --data JSON | --file FILE] [--url URL] [--secret whsec_…] [--id ID]",
+	synopsis: "[--type TYPE | --data JSON | --file FILE] [--url URL] [--secret whsec_…] [--id ID] | --repeat [--url URL]",
 	about: `Signs a delivery the way OpenAI does and POSTs it: a realistic sample of any event
 type (--type; see 'openai-webhooks events'), or your own body (--data, or --file, "-"
 for standard input), sent byte for byte. Prints what was sent, the status and the body
 of the answer. Exits 1 when the answer is not 2xx or the receiver cannot be reached.
 
-The secret is --secret, else $OPENAI_WEBHOOK_SECRET; one of them is required. Reuse a
-webhook-id with --id to send a duplicate, and date the delivery with --timestamp (Unix
-seconds) to see a stale one rejected.`,
+The secret is --secret, else $OPENAI_WEBHOOK_SECRET; one of them is required.
+
+--repeat sends the previous delivery again as OpenAI retries one: the same webhook-id
+and the same body, with a fresh timestamp and signature, to the same URL (or --url).
+That is the duplicate an idempotent receiver must acknowledge without handling it twice.
+--id alone is not a retry: it reuses the webhook-id but sends a new event (new event id,
+new body). Date a delivery with --timestamp (Unix seconds) to see a stale one rejected.`,
 	examples: `openai-webhooks send --secret whsec_… --type batch.completed
 openai-webhooks send --type realtime.call.incoming --url http://localhost:8080/hooks
-openai-webhooks send --file captured.json --id wh_123   # run twice: the second is a duplicate
+openai-webhooks send --repeat            # the previous delivery again, as an OpenAI retry
+openai-webhooks send --file captured.json --id wh_123   # run twice: the same id and body
 openai-webhooks send --type response.completed --timestamp $(( $(date +%s) - 600 ))`,
 }
 
@@ -40,11 +45,19 @@ func runSend(c *cli, args []string) error {
 	typ := fs.String("type", string(core.BatchCompleted), "event `TYPE` of the sample body")
 	data := fs.String("data", "", "send this `JSON` body instead of a sample")
 	file := fs.String("file", "", "send the body of this `FILE` instead of a sample (- for standard input)")
-	id := fs.String("id", "", "the webhook-id `ID` to send; reuse one to send a duplicate (default a new wh_… id)")
+	id := fs.String("id", "", "the webhook-id `ID` to send (default a new wh_… id); alone it sends a new event under that id, see --repeat for a retry")
+	repeat := fs.Bool("repeat", false, "send the previous delivery again as OpenAI retries: same webhook-id and body, fresh timestamp and signature")
 	timestamp := fs.Int64("timestamp", 0, "the webhook-timestamp in Unix `SECONDS` (default now)")
 	timeout := fs.Duration("timeout", 20*time.Second, "how long to wait for the answer")
 	if err := c.parse(fs, sendUsage, args); err != nil {
 		return err
+	}
+	if *repeat {
+		for _, name := range []string{"type", "data", "file", "id", "timestamp"} {
+			if flagWasSet(fs, name) {
+				return usageErrorf("--repeat sends the previous delivery unchanged but for its timestamp and signature; it cannot be combined with --%s", name)
+			}
+		}
 	}
 	if flagWasSet(fs, "data") && flagWasSet(fs, "file") {
 		return usageErrorf("give the body with --data or --file, not both")
@@ -66,8 +79,20 @@ func runSend(c *cli, args []string) error {
 		ts = time.Unix(*timestamp, 0)
 	}
 	var body []byte
+	var webhookID string
 	eventType := core.EventType(*typ)
 	switch {
+	case *repeat:
+		last, err := loadLastDelivery()
+		if err != nil {
+			return err
+		}
+		body, webhookID = last.Body, last.WebhookID
+		if !flagWasSet(fs, "url") {
+			*url = last.URL
+		}
+		custom = true
+		fmt.Fprintf(c.stdout, "repeating the delivery first sent at %s, as an OpenAI retry\n", last.SentAt.Format(time.RFC3339))
 	case flagWasSet(fs, "data"):
 		body = []byte(*data)
 	case flagWasSet(fs, "file"):
@@ -80,11 +105,18 @@ func runSend(c *cli, args []string) error {
 		}
 		body = sampleEvent(eventType, ts)
 	}
-	webhookID := *id
+	if webhookID == "" {
+		webhookID = *id
+	}
 	if webhookID == "" {
 		webhookID = core.NewWebhookID()
 	}
 	h := signer.Headers(webhookID, ts, body)
+	if !*repeat {
+		if err := saveLastDelivery(lastDelivery{URL: *url, WebhookID: webhookID, Body: body, SentAt: now}); err != nil {
+			fmt.Fprintf(c.stderr, "note: --repeat will not find this delivery: %v\n", err)
+		}
+	}
 
 	what := "body"
 	if e, err := core.ParseEvent(body); err == nil {
