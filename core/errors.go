@@ -31,10 +31,11 @@ var (
 	// string id and type, or its data is absent or does not decode into the requested
 	// type.
 	ErrMalformedEvent = errors.New("malformed webhook event")
-	// ErrDataTypeMismatch: DecodeData or On was asked for a data type that is not the data
-	// struct of a known event type, such as BatchData for response.completed. It is a
-	// mistake in the program, not in the delivery: a handler returning it answers 500,
-	// and the delivery is processed when OpenAI retries it after the fix.
+	// ErrDataTypeMismatch: DecodeData or On was asked for the data struct of another
+	// family of event types (BatchData for fine_tuning.job.succeeded), or a pointer to
+	// one. Any other type the data fits is accepted. It is a mistake in the program, not
+	// in the delivery: a handler returning it answers 500, and the delivery is processed
+	// when OpenAI retries it after the fix.
 	ErrDataTypeMismatch = errors.New("event data type mismatch")
 	// ErrBodyTooLarge: the request body is over the configured limit.
 	ErrBodyTooLarge = errors.New("webhook body too large")

@@ -46,8 +46,9 @@ func (m *Mux) OnFunc(t EventType, f func(ctx context.Context, e *Event) error) {
 	m.On(t, HandlerFunc(f))
 }
 
-// On registers h on m for events of type t, with the event's data decoded into T, the
-// data struct of t (see DecodeData):
+// On registers h on m for events of type t, with the event's data decoded into T by
+// DecodeData: the data struct of t or a pointer to it, a struct of the application's own,
+// a map or a json.RawMessage:
 //
 //	core.On(mux, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
 //		return fetchBatchOutput(ctx, data.ID)
@@ -55,9 +56,8 @@ func (m *Mux) OnFunc(t EventType, f func(ctx context.Context, e *Event) error) {
 //
 // It replaces any handler registered for t before. Registration is program set-up, so a
 // mistake there panics with a clear message, as http.ServeMux does for a bad pattern: a
-// nil m or h, or a T that is not the data struct of t when t is a known event type
-// (such as BatchData for response.completed). For a type this package does not know
-// yet, any T the data decodes into is accepted.
+// nil m or h, or a T that DecodeData refuses for t (CheckDataType): the data struct of
+// another family of event types, such as BatchData for fine_tuning.job.succeeded.
 //
 // When a delivery's data does not decode into T, the handler is not called and the error
 // of DecodeData (ErrMalformedEvent) is returned, so that the delivery is answered with an
@@ -69,10 +69,8 @@ func On[T any](m *Mux, t EventType, h func(ctx context.Context, e *Event, data T
 	if h == nil {
 		panic(fmt.Sprintf("core.On: the handler for %q is nil", t))
 	}
-	if want := dataTypeOf(t); want != nil {
-		if _, ok := want.(*T); !ok {
-			panic("core.On: " + dataTypeMismatch[T](t, want).Error())
-		}
+	if err := CheckDataType[T](t); err != nil {
+		panic("core.On: " + err.Error())
 	}
 	m.On(t, HandlerFunc(func(ctx context.Context, e *Event) error {
 		data, err := DecodeData[T](e)
