@@ -45,7 +45,36 @@ type Event struct {
 	// queued delivery is verified again from Raw and these, with
 	// Verifier.VerifyIgnoringTimestamp.
 	Headers Headers `json:"-"`
+
+	// mark is how a handler took the event without an error: MarkDuplicate,
+	// MarkUnhandled.
+	mark Outcome
 }
+
+// MarkDuplicate records that the handler took e without an error because it had taken
+// the same delivery before: a queueing handler that found its webhook-id already queued
+// (asynqjobs and riverjobs do). The adapter then answers 200
+// {"received":true,"duplicate":true}, logs "duplicate delivery acknowledged" and reports
+// OutcomeDuplicate, as it does for a duplicate its idempotency store found. A handler of
+// its own that queues deliveries calls it the same way. It changes nothing when the
+// handler returns an error: that is a failure.
+//
+// The mark travels on the event rather than in the error, because the Handler contract
+// stays "nil means taken": code that calls a Handler itself, behind an adapter's
+// middleware, keeps working. Marking allocates nothing.
+func (e *Event) MarkDuplicate() { e.mark = OutcomeDuplicate }
+
+// MarkUnhandled records that no handler took e's type: a Mux with neither a handler for
+// it nor a fallback marks it so, and still returns nil, since OpenAI adds event types
+// over time and the delivery must not fail. The adapter answers 200 {"received":true}
+// and reports OutcomeUnhandled, so that a dashboard shows deliveries nobody handles. A
+// router of the application's own calls it for the same case.
+func (e *Event) MarkUnhandled() { e.mark = OutcomeUnhandled }
+
+// Marked returns how a handler marked e: OutcomeDuplicate (MarkDuplicate),
+// OutcomeUnhandled (MarkUnhandled), or "" when it took e plainly, which is what adapters
+// report as OutcomeHandled. The last mark counts.
+func (e *Event) Marked() Outcome { return e.mark }
 
 // Created returns CreatedAt as a time.
 func (e *Event) Created() time.Time { return time.Unix(e.CreatedAt, 0) }

@@ -28,8 +28,9 @@ type Mux struct {
 }
 
 // NewMux returns an empty Mux. An event of a type with no handler is handed to the
-// fallback, or acknowledged (nil error) when there is none: OpenAI adds event types over
-// time, and an endpoint must not fail deliveries it does not care about.
+// fallback, or, when there is none, marked unhandled (Event.MarkUnhandled) and
+// acknowledged with a nil error: OpenAI adds event types over time, and an endpoint must
+// not fail deliveries it does not care about, but an operator should see them.
 func NewMux() *Mux {
 	return &Mux{handlers: make(map[EventType]Handler)}
 }
@@ -88,7 +89,9 @@ func (m *Mux) Fallback(h Handler) {
 	m.fallback = h
 }
 
-// HandleEvent calls the handler registered for e.Type, else the fallback, else nothing.
+// HandleEvent calls the handler registered for e.Type, else the fallback. With neither,
+// it marks e unhandled (Event.MarkUnhandled) and returns nil: the adapter acknowledges
+// the delivery 200 and reports it OutcomeUnhandled.
 func (m *Mux) HandleEvent(ctx context.Context, e *Event) error {
 	if e == nil {
 		return fmt.Errorf("%w: Mux.HandleEvent was given a nil event", ErrMalformedEvent)
@@ -100,6 +103,7 @@ func (m *Mux) HandleEvent(ctx context.Context, e *Event) error {
 	}
 	m.mu.RUnlock()
 	if h == nil {
+		e.MarkUnhandled()
 		return nil
 	}
 	return h.HandleEvent(ctx, e)

@@ -9,8 +9,9 @@
 //
 // One job per webhook-id: the job is unique by webhook-id (River unique jobs), so a
 // delivery that arrives again, on this replica or another, while its job is available,
-// scheduled, running, retryable, completed or discarded is acknowledged 200 and not
-// queued again. Nothing is acknowledged that is not stored: when PostgreSQL refuses the
+// scheduled, running, retryable, completed or discarded is acknowledged 200
+// {"received":true,"duplicate":true}, logged and reported as core.OutcomeDuplicate, as
+// the idempotency store's duplicates are, and not queued again. Nothing is acknowledged that is not stored: when PostgreSQL refuses the
 // insert, HandleEvent returns an error and the adapter answers 500, so OpenAI retries.
 //
 // The job carries the raw body and the three headers ([EventArgs]); the worker verifies
