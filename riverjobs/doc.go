@@ -19,6 +19,15 @@
 // check, or whose arguments do not decode, is cancelled (river.JobCancel) and never
 // reaches the handler: whoever can write to the queue still cannot forge an event.
 //
+// A [TxMux] dispatches jobs to transactional handlers by event type, as core.Mux does
+// for core.Handlers: [OnTx] registers a handler that gets the job's pgx.Tx and the
+// event's data decoded into the type it asks for, by the rule of core.On.
+//
+// Options are typed by where they apply: [EnqueuerOption] for NewEnqueuer (WithQueue,
+// WithMaxAttempts, WithUniquePeriod: a job's queue, attempts and uniqueness are fixed
+// when it is inserted) and [WorkerOption] for NewWorker and NewTxWorker (WithLogger), so
+// that an option given where it would do nothing does not compile.
+//
 // [NewTxWorker] runs the handler in a transaction and completes the job in that same
 // transaction (river.JobCompleteTx): the handler's writes commit if and only if the job
 // is marked done, so its effect in PostgreSQL happens exactly once, even when a worker

@@ -40,15 +40,15 @@ type Enqueuer struct {
 // NewEnqueuer returns an Enqueuer inserting with c, a River client on the pgx driver
 // (riverpgxv5). The client needs no queues of its own to insert: a receiver can use an
 // insert-only client and leave the work to other processes.
-func NewEnqueuer(c *river.Client[pgx.Tx], opts ...Option) *Enqueuer {
+func NewEnqueuer(c *river.Client[pgx.Tx], opts ...EnqueuerOption) *Enqueuer {
 	if c == nil {
 		panic("riverjobs.NewEnqueuer: nil *river.Client: pass the client made with river.NewClient(riverpgxv5.New(pool), config)")
 	}
-	cfg := newConfig(opts)
+	cfg := newEnqueuerConfig(opts)
 	return &Enqueuer{client: c, opts: insertOpts(cfg)}
 }
 
-func insertOpts(cfg config) river.InsertOpts {
+func insertOpts(cfg enqueuerConfig) river.InsertOpts {
 	return river.InsertOpts{
 		Queue:       cfg.queue,
 		MaxAttempts: cfg.maxAttempts,
