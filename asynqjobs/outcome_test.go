@@ -68,3 +68,21 @@ func TestRedeliveryIsAnsweredAndCountedDuplicate(t *testing.T) {
 		t.Fatalf("the task of the first delivery: %+v", info)
 	}
 }
+
+// A worker whose Mux has no handler for the task's type completes the task and logs it.
+func TestTaskWithoutHandlerIsCompletedAndLogged(t *testing.T) {
+	e := newEnv(t)
+	var logs testkit.LockedBuffer
+	e.worker(t, asynqjobs.NewTaskHandler(e.verifier, core.NewMux(), asynqjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))), 1)
+	url := e.nethttpReceiver(t, e.enqueuer())
+	if status, answer := post(t, url, e.delivery("wh_nobody", core.BatchCompleted)); status != http.StatusOK {
+		t.Fatalf("%d %s, want 200", status, answer)
+	}
+	waitFor(t, "the task to complete", func() bool {
+		state, _ := e.taskState(t, "wh_nobody")
+		return state == asynq.TaskStateCompleted
+	})
+	if !strings.Contains(logs.String(), `level=INFO msg="openai-webhooks: no handler for the event type; task completed" task_id=wh_nobody event_type=batch.completed`) {
+		t.Fatalf("the task no handler took was not logged:\n%s", logs.String())
+	}
+}
