@@ -118,23 +118,22 @@ func DecodeData[T any](e *Event) (T, error) {
 	if e == nil || len(e.Data) == 0 || string(e.Data) == "null" {
 		return zero, fmt.Errorf("%w: the event has no \"data\"", ErrMalformedEvent)
 	}
-	want := dataTypeOf(e.Type)
-	if p, ok := want.(*T); ok { // the type's own struct, already allocated: decode into it
-		if err := json.Unmarshal(e.Data, p); err != nil {
-			return zero, undecodable[T](e, err)
-		}
-		return *p, nil
-	}
-	if want != nil && isDataStruct((*T)(nil)) { // T is a data struct, or points to one
-		p, ok := want.(T)
-		if !ok {
+	if isDataStruct((*T)(nil)) { // T is a data struct of this package, or points to one
+		switch want := dataTypeOf(e.Type); p := want.(type) {
+		case *T: // the type's own struct, already allocated: decode into it
+			if err := json.Unmarshal(e.Data, p); err != nil {
+				return zero, undecodable[T](e, err)
+			}
+			return *p, nil
+		case T: // a pointer to it: return the one allocated
+			if err := json.Unmarshal(e.Data, p); err != nil {
+				return zero, undecodable[T](e, err)
+			}
+			return p, nil
+		case nil: // a type this package does not know: any T
+		default:
 			return zero, dataTypeMismatch[T](e.Type, want)
 		}
-		// A pointer to the type's own struct: return the one allocated.
-		if err := json.Unmarshal(e.Data, p); err != nil {
-			return zero, undecodable[T](e, err)
-		}
-		return p, nil
 	}
 	data := new(T)
 	if err := json.Unmarshal(e.Data, data); err != nil {
