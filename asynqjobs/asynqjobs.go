@@ -5,7 +5,8 @@
 // The receiver gives an Enqueuer to any adapter's Handler. For each verified delivery it
 // stores one task, of type TypePrefix + event type, whose id is the webhook-id: a
 // redelivery while that task is pending, active, retrying, archived or completed (within
-// the retention, 72 hours by default) is acknowledged 200 and not queued again. If Redis
+// the retention, 72 hours by default) is acknowledged 200 {"received":true,
+// "duplicate":true}, reported as core.OutcomeDuplicate, and not queued again. If Redis
 // refuses the task, HandleEvent returns an error wrapping ErrNotQueued, the adapter
 // answers non-2xx, and OpenAI retries the delivery: nothing is acknowledged that is not
 // stored.
@@ -100,7 +101,10 @@ func NewEnqueuer(c *asynq.Client, opts ...Option) *Enqueuer {
 
 // HandleEvent enqueues e as a task of type TypePrefix + e.Type whose id is the webhook-id,
 // carrying e.Raw and e.Headers. It returns nil once the task is stored, or when a task
-// with that id is already stored (a redelivery). Otherwise it returns an error wrapping
+// with that id is already stored (a redelivery), which it marks with
+// core.Event.MarkDuplicate: the adapter answers 200 {"received":true,"duplicate":true},
+// logs it and reports core.OutcomeDuplicate, as for a duplicate its idempotency store
+// finds. Otherwise it returns an error wrapping
 // ErrNotQueued and the cause, so that the adapter answers non-2xx and OpenAI retries.
 func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
 	if e == nil {
@@ -117,7 +121,8 @@ func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
-		return nil // stored before: a redelivery, acknowledged and not queued again
+		e.MarkDuplicate() // stored before: a redelivery, acknowledged and not queued again
+		return nil
 	default:
 		return fmt.Errorf("%w: task %s for webhook-id %s: %w; check that Redis is reachable, OpenAI will retry the delivery", ErrNotQueued, taskType, e.Headers.ID, err)
 	}

@@ -56,6 +56,8 @@ func (c config) validate() error {
 			return errors.New("WithTaskOptions: use WithMaxRetry instead of asynq.MaxRetry")
 		case asynq.RetentionOpt:
 			return errors.New("WithTaskOptions: use WithRetention instead of asynq.Retention")
+		case asynq.GroupOpt:
+			return errors.New("WithTaskOptions: asynq.Group hands the tasks to a GroupAggregator, which replaces them with a task NewTaskHandler cannot verify (and without one they are never processed); remove it")
 		}
 	}
 	return nil
@@ -81,7 +83,8 @@ func WithRetention(d time.Duration) Option { return Option{func(c *config) { c.r
 // WithTaskOptions adds asynq options to every task, such as asynq.Timeout (asynq's
 // default is 30 minutes) or asynq.Deadline. The task id, queue, retry count and
 // retention have options of their own here: NewEnqueuer panics if opts contains
-// asynq.TaskID, asynq.Queue, asynq.MaxRetry or asynq.Retention.
+// asynq.TaskID, asynq.Queue, asynq.MaxRetry or asynq.Retention, and also asynq.Group,
+// whose aggregated tasks are no longer the deliveries NewTaskHandler verifies.
 func WithTaskOptions(opts ...asynq.Option) Option {
 	return Option{func(c *config) { c.extra = append(c.extra, opts...) }}
 }
@@ -96,8 +99,8 @@ type handlerConfig struct {
 	logger *slog.Logger
 }
 
-// WithLogger sets where NewTaskHandler logs refused tasks (slog.Default() by default or
-// when l is nil).
+// WithLogger sets where NewTaskHandler logs refused tasks (at Error) and tasks no
+// handler took (at Info) (slog.Default() by default or when l is nil).
 func WithLogger(l *slog.Logger) HandlerOption {
 	return HandlerOption{func(c *handlerConfig) {
 		if l != nil {

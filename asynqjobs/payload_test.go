@@ -90,6 +90,7 @@ func TestNewEnqueuerPanicsOnInvalidOptions(t *testing.T) {
 		"retry again":     {c, []Option{WithTaskOptions(asynq.MaxRetry(1))}, "WithMaxRetry"},
 		"retention again": {c, []Option{WithTaskOptions(asynq.Retention(time.Hour))}, "WithRetention"},
 		"nil task option": {c, []Option{WithTaskOptions(nil)}, "nil"},
+		"task group":      {c, []Option{WithTaskOptions(asynq.Group("g"))}, "asynq.Group"},
 	} {
 		func() {
 			defer func() {

@@ -55,7 +55,15 @@ func (th *taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			slog.String("task_id", id), slog.String("task_type", t.Type()), slog.String("queue", queue), slog.String("reason", err.Error()))
 		return fmt.Errorf("%w: task %q: %w (%w)", ErrInvalidTask, id, err, asynq.SkipRetry)
 	}
-	return th.handler.HandleEvent(ctx, e)
+	if err := th.handler.HandleEvent(ctx, e); err != nil {
+		return err
+	}
+	if e.Marked() == core.OutcomeUnhandled {
+		id, _ := asynq.GetTaskID(ctx)
+		th.logger.LogAttrs(ctx, slog.LevelInfo, "openai-webhooks: no handler for the event type; task completed",
+			slog.String("task_id", id), slog.String("event_type", string(e.Type)))
+	}
+	return nil
 }
 
 // event decodes and verifies the task's delivery.

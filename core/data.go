@@ -101,3 +101,25 @@ type LiveCallIncomingData struct {
 func NewData(t EventType) any {
 	return dataTypeOf(t)
 }
+
+// isDataStruct reports whether p, a nil *T, points to one of the data structs above or
+// to a pointer to one: the types DecodeData refuses for the events of another family.
+// Every struct NewData returns must be listed here (TestDecodeDataTypeMismatch fails
+// otherwise).
+func isDataStruct(p any) bool {
+	switch p.(type) {
+	case *BatchData, **BatchData,
+		*FineTuningJobData, **FineTuningJobData,
+		*EvalRunData, **EvalRunData,
+		*ResponseData, **ResponseData,
+		*SafetyData, **SafetyData,
+		*AgentEnvironmentData, **AgentEnvironmentData,
+		*AgentSessionData, **AgentSessionData,
+		*RealtimeCallIncomingData, **RealtimeCallIncomingData,
+		*LiveTransportIncomingData, **LiveTransportIncomingData,
+		*LiveCallIncomingData, **LiveCallIncomingData,
+		*LiveTransportConnectedData, **LiveTransportConnectedData:
+		return true
+	}
+	return false
+}

@@ -11,9 +11,21 @@
 //	...
 //	event, err := v.Unwrap(body, core.HeadersFrom(r.Header))
 //	if err != nil {
-//		http.Error(w, err.Error(), core.StatusCode(err))
+//		answer := core.Classify(err) // status, reason, outcome, public message
+//		http.Error(w, answer.Message, answer.Status)
 //		return
 //	}
+//
+// DecodeData decodes an event's data into the type the handler wants: the data struct of
+// its type (BatchData for batch.completed), a pointer to it, a struct of the
+// application's own, a map or a json.RawMessage; only another family's data struct is a
+// mistake (ErrDataTypeMismatch). A Mux dispatches events by type, with typed data (On).
+//
+// Classify is the one table that maps an error to the answer every adapter gives: HTTP
+// status, Reason, Outcome (refused for the sender's problem, failed for the receiver's
+// own) and the public message; StatusCode and ReasonOf read it. A handler tells the
+// adapter how it took an event without an error with Event.MarkDuplicate and
+// Event.MarkUnhandled (see docs/outcomes.md).
 //
 // Most applications do not call Verify themselves: the middleware in packages nethttp,
 // ginadapter, echoadapter, echov5adapter, fiberadapter and fiberv3adapter does it, and

@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"net/http"
 )
 
 // Sentinel errors. Every error returned by this package wraps exactly one of them, with
@@ -31,10 +30,11 @@ var (
 	// string id and type, or its data is absent or does not decode into the requested
 	// type.
 	ErrMalformedEvent = errors.New("malformed webhook event")
-	// ErrDataTypeMismatch: DecodeData or On was asked for a data type that is not the data
-	// struct of a known event type, such as BatchData for response.completed. It is a
-	// mistake in the program, not in the delivery: a handler returning it answers 500,
-	// and the delivery is processed when OpenAI retries it after the fix.
+	// ErrDataTypeMismatch: DecodeData or On was asked for the data struct of another
+	// family of event types (BatchData for fine_tuning.job.succeeded), or a pointer to
+	// one. Any other type the data fits is accepted. It is a mistake in the program, not
+	// in the delivery: a handler returning it answers 500, and the delivery is processed
+	// when OpenAI retries it after the fix.
 	ErrDataTypeMismatch = errors.New("event data type mismatch")
 	// ErrBodyTooLarge: the request body is over the configured limit.
 	ErrBodyTooLarge = errors.New("webhook body too large")
@@ -51,34 +51,19 @@ var (
 	// ErrIdempotencyUnavailable: the idempotency store could not be asked whether the
 	// delivery was handled, so it is not processed; OpenAI retries it later.
 	ErrIdempotencyUnavailable = errors.New("idempotency store unavailable")
+	// ErrHandlerFailed: the application's handler returned an error (wrapped beside it)
+	// or panicked; answered 500 so that OpenAI retries. The adapters wrap a handler's
+	// error in it, so that the answer does not depend on what the handler's error wraps:
+	// a handler failing with ErrMalformedEvent from DecodeData is still the receiver's
+	// failure (500), not the sender's (400).
+	ErrHandlerFailed = errors.New("webhook handler failed")
 )
 
-// StatusCode maps an error to the HTTP status every adapter answers with: 400 for a
-// delivery that fails verification or parsing, 413 for a body over the limit, 409 for a
-// delivery in progress elsewhere, 503 when the idempotency store is unreachable, 200 for
-// nil, and 500 for anything else (a handler's error), so that OpenAI retries.
+// StatusCode maps an error to the HTTP status every adapter answers with, from the table
+// of Classify: 400 for a delivery that fails verification or parsing, 413 for a body over
+// the limit, 409 for a delivery in progress elsewhere, 503 when the idempotency store is
+// unreachable, 200 for nil, and 500 for anything else (a handler's error), so that
+// OpenAI retries.
 func StatusCode(err error) int {
-	switch {
-	case err == nil:
-		return http.StatusOK
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrUnsupportedTransferEncoding):
-		return http.StatusNotImplemented
-	case errors.Is(err, ErrMissingHeader),
-		errors.Is(err, ErrInvalidTimestamp),
-		errors.Is(err, ErrTimestampTooOld),
-		errors.Is(err, ErrTimestampTooNew),
-		errors.Is(err, ErrInvalidSignatureHeader),
-		errors.Is(err, ErrNoMatchingSignature),
-		errors.Is(err, ErrMalformedEvent),
-		errors.Is(err, ErrUnreadableBody):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrDeliveryInProgress):
-		return http.StatusConflict
-	case errors.Is(err, ErrIdempotencyUnavailable):
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
+	return lookup(err).Status
 }

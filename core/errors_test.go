@@ -57,7 +57,7 @@ func TestErrorsFromVerifyCarryOneSentinel(t *testing.T) {
 	sentinels := []error{core.ErrInvalidSecret, core.ErrInvalidOption, core.ErrMissingHeader, core.ErrInvalidTimestamp,
 		core.ErrTimestampTooOld, core.ErrTimestampTooNew, core.ErrInvalidSignatureHeader, core.ErrNoMatchingSignature,
 		core.ErrMalformedEvent, core.ErrBodyTooLarge, core.ErrDeliveryInProgress, core.ErrIdempotencyUnavailable,
-		core.ErrUnreadableBody, core.ErrUnsupportedTransferEncoding, core.ErrDataTypeMismatch}
+		core.ErrUnreadableBody, core.ErrUnsupportedTransferEncoding, core.ErrDataTypeMismatch, core.ErrHandlerFailed}
 	v := mustVerifier(t, testSecret, fixedClock(testNow))
 	good := signedHeaders(t, testID, testNow, testBody())
 	_, badSecret := core.NewVerifier("")

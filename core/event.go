@@ -45,7 +45,36 @@ type Event struct {
 	// queued delivery is verified again from Raw and these, with
 	// Verifier.VerifyIgnoringTimestamp.
 	Headers Headers `json:"-"`
+
+	// mark is how a handler took the event without an error: MarkDuplicate,
+	// MarkUnhandled.
+	mark Outcome
 }
+
+// MarkDuplicate records that the handler took e without an error because it had taken
+// the same delivery before: a queueing handler that found its webhook-id already queued
+// (asynqjobs and riverjobs do). The adapter then answers 200
+// {"received":true,"duplicate":true}, logs "duplicate delivery acknowledged" and reports
+// OutcomeDuplicate, as it does for a duplicate its idempotency store found. A handler of
+// its own that queues deliveries calls it the same way. It changes nothing when the
+// handler returns an error: that is a failure.
+//
+// The mark travels on the event rather than in the error, because the Handler contract
+// stays "nil means taken": code that calls a Handler itself, behind an adapter's
+// middleware, keeps working. Marking allocates nothing.
+func (e *Event) MarkDuplicate() { e.mark = OutcomeDuplicate }
+
+// MarkUnhandled records that no handler took e's type: a Mux with neither a handler for
+// it nor a fallback marks it so, and still returns nil, since OpenAI adds event types
+// over time and the delivery must not fail. The adapter answers 200 {"received":true}
+// and reports OutcomeUnhandled, so that a dashboard shows deliveries nobody handles. A
+// router of the application's own calls it for the same case.
+func (e *Event) MarkUnhandled() { e.mark = OutcomeUnhandled }
+
+// Marked returns how a handler marked e: OutcomeDuplicate (MarkDuplicate),
+// OutcomeUnhandled (MarkUnhandled), or "" when it took e plainly, which is what adapters
+// report as OutcomeHandled. The last mark counts.
+func (e *Event) Marked() Outcome { return e.mark }
 
 // Created returns CreatedAt as a time.
 func (e *Event) Created() time.Time { return time.Unix(e.CreatedAt, 0) }
@@ -73,13 +102,15 @@ func ParseEvent(body []byte) (*Event, error) {
 	return e, nil
 }
 
-// DecodeData decodes the event's data into T, the data struct of the event's type:
-// BatchData for batch.completed, RealtimeCallIncomingData for realtime.call.incoming, …
-// (NewData names it for each type).
+// DecodeData decodes the event's data into T: any type the JSON fits, such as the data
+// struct of the event's type (BatchData for batch.completed; NewData names it for each
+// type) or a pointer to it, the application's own struct, a map[string]any or a
+// json.RawMessage.
 //
-// For a known type, a T that is not its data struct is a programming mistake, and
-// DecodeData returns an error wrapping ErrDataTypeMismatch rather than a zero value. For
-// a type this package does not know yet, any T the data decodes into is accepted. It
+// It refuses one kind of T: the data struct of another family of event types (BatchData
+// for fine_tuning.job.succeeded), or a pointer to one. That is a mistake in the program,
+// reported with an error wrapping ErrDataTypeMismatch rather than a value decoded from
+// the wrong event. For a type this package does not know yet, any T is accepted. It
 // returns an error wrapping ErrMalformedEvent when the event has no data or the data
 // does not fit T.
 func DecodeData[T any](e *Event) (T, error) {
@@ -87,27 +118,59 @@ func DecodeData[T any](e *Event) (T, error) {
 	if e == nil || len(e.Data) == 0 || string(e.Data) == "null" {
 		return zero, fmt.Errorf("%w: the event has no \"data\"", ErrMalformedEvent)
 	}
-	var data *T
-	if want := dataTypeOf(e.Type); want != nil {
-		p, ok := want.(*T)
-		if !ok {
+	if isDataStruct((*T)(nil)) { // T is a data struct of this package, or points to one
+		switch want := dataTypeOf(e.Type); p := want.(type) {
+		case *T: // the type's own struct, already allocated: decode into it
+			if err := json.Unmarshal(e.Data, p); err != nil {
+				return zero, undecodable[T](e, err)
+			}
+			return *p, nil
+		case T: // a pointer to it: return the one allocated
+			if err := json.Unmarshal(e.Data, p); err != nil {
+				return zero, undecodable[T](e, err)
+			}
+			return p, nil
+		case nil: // a type this package does not know: any T
+		default:
 			return zero, dataTypeMismatch[T](e.Type, want)
 		}
-		data = p // the struct of the type, already allocated
-	} else {
-		data = new(T)
 	}
+	data := new(T)
 	if err := json.Unmarshal(e.Data, data); err != nil {
-		return zero, fmt.Errorf("%w: data of %s does not decode into %T: %v", ErrMalformedEvent, e.Type, zero, err)
+		return zero, undecodable[T](e, err)
 	}
 	return *data, nil
+}
+
+// CheckDataType reports whether handlers of events of type t may take their data as T,
+// by the rule of DecodeData: nil, or an error wrapping ErrDataTypeMismatch when T is
+// (or points to) the data struct of another family of event types. On calls it when a
+// handler is registered, so that the mistake shows at start-up; a router of another
+// package (riverjobs.OnTx) calls it to apply the same rule.
+func CheckDataType[T any](t EventType) error {
+	want := dataTypeOf(t)
+	if want == nil {
+		return nil
+	}
+	if _, ok := want.(*T); ok || !isDataStruct((*T)(nil)) {
+		return nil
+	}
+	if _, ok := want.(T); ok {
+		return nil
+	}
+	return dataTypeMismatch[T](t, want)
+}
+
+func undecodable[T any](e *Event, err error) error {
+	var zero T
+	return fmt.Errorf("%w: data of %s does not decode into %s: %v", ErrMalformedEvent, e.Type, typeName(zero), err)
 }
 
 // dataTypeMismatch describes T asked for the data of t, whose data struct is *want.
 func dataTypeMismatch[T any](t EventType, want any) error {
 	var zero T
 	name := strings.TrimPrefix(fmt.Sprintf("%T", want), "*")
-	return fmt.Errorf("%w: the data of %s is %s, not %s; decode it into %s (core.NewData gives the data type of each event type)",
+	return fmt.Errorf("%w: the data of %s is %s, not %s; decode it into %s, a pointer to it, or a struct of your own (core.NewData gives the data type of each event type)",
 		ErrDataTypeMismatch, t, name, typeName(zero), name)
 }
 

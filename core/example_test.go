@@ -177,12 +177,66 @@ func ExampleDecodeData() {
 	data, err := core.DecodeData[core.BatchData](e)
 	fmt.Println(data.ID, err)
 
-	// The data struct of another event type is an error, not an empty value.
+	// Any type the data fits: your own struct, a pointer, a map, json.RawMessage.
+	type myBatch struct {
+		ID string `json:"id"`
+	}
+	mine, err := core.DecodeData[myBatch](e)
+	fmt.Println(mine.ID, err)
+	asMap, err := core.DecodeData[map[string]any](e)
+	fmt.Println(asMap["id"], err)
+
+	// The data struct of another family of event types is an error, not an empty value.
 	_, err = core.DecodeData[core.ResponseData](e)
 	fmt.Println(errors.Is(err, core.ErrDataTypeMismatch))
 	// Output:
 	// batch_abc <nil>
+	// batch_abc <nil>
+	// batch_abc <nil>
 	// true
+}
+
+// Classify is the answer to an error: what a receiver of its own answers, logs and
+// counts, exactly as the adapters do.
+func ExampleClassify() {
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return exampleTime }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := exampleDelivery(`{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{}}`)
+	_, err = v.Unwrap([]byte(`{"tampered":true}`), h)
+	r := core.Classify(err)
+	fmt.Println(r.Status, r.Outcome, r.Reason)
+
+	r = core.Classify(fmt.Errorf("%w: %w", core.ErrHandlerFailed, errors.New("database at 10.0.0.5 down")))
+	fmt.Println(r.Status, r.Outcome, r.Reason, r.Message)
+	// Output:
+	// 400 refused no_matching_signature
+	// 500 failed handler_error the webhook handler failed; retry later
+}
+
+// A handler that queues deliveries itself marks a redelivery it finds already queued:
+// the adapter answers {"received":true,"duplicate":true} and reports it duplicate.
+func ExampleEvent_MarkDuplicate() {
+	queued := map[string]bool{} // a durable queue in a real program
+	enqueue := core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
+		if queued[e.WebhookID] {
+			e.MarkDuplicate()
+			return nil
+		}
+		queued[e.WebhookID] = true
+		return nil
+	})
+	for range 2 {
+		e := &core.Event{ID: "evt_1", Type: core.BatchCompleted, WebhookID: "wh_1"}
+		if err := enqueue.HandleEvent(context.Background(), e); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("marked %q\n", e.Marked())
+	}
+	// Output:
+	// marked ""
+	// marked "duplicate"
 }
 
 func ExampleVerifier_VerifyHTTP() {

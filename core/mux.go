@@ -28,8 +28,9 @@ type Mux struct {
 }
 
 // NewMux returns an empty Mux. An event of a type with no handler is handed to the
-// fallback, or acknowledged (nil error) when there is none: OpenAI adds event types over
-// time, and an endpoint must not fail deliveries it does not care about.
+// fallback, or, when there is none, marked unhandled (Event.MarkUnhandled) and
+// acknowledged with a nil error: OpenAI adds event types over time, and an endpoint must
+// not fail deliveries it does not care about, but an operator should see them.
 func NewMux() *Mux {
 	return &Mux{handlers: make(map[EventType]Handler)}
 }
@@ -46,8 +47,9 @@ func (m *Mux) OnFunc(t EventType, f func(ctx context.Context, e *Event) error) {
 	m.On(t, HandlerFunc(f))
 }
 
-// On registers h on m for events of type t, with the event's data decoded into T, the
-// data struct of t (see DecodeData):
+// On registers h on m for events of type t, with the event's data decoded into T by
+// DecodeData: the data struct of t or a pointer to it, a struct of the application's own,
+// a map or a json.RawMessage:
 //
 //	core.On(mux, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
 //		return fetchBatchOutput(ctx, data.ID)
@@ -55,9 +57,8 @@ func (m *Mux) OnFunc(t EventType, f func(ctx context.Context, e *Event) error) {
 //
 // It replaces any handler registered for t before. Registration is program set-up, so a
 // mistake there panics with a clear message, as http.ServeMux does for a bad pattern: a
-// nil m or h, or a T that is not the data struct of t when t is a known event type
-// (such as BatchData for response.completed). For a type this package does not know
-// yet, any T the data decodes into is accepted.
+// nil m or h, or a T that DecodeData refuses for t (CheckDataType): the data struct of
+// another family of event types, such as BatchData for fine_tuning.job.succeeded.
 //
 // When a delivery's data does not decode into T, the handler is not called and the error
 // of DecodeData (ErrMalformedEvent) is returned, so that the delivery is answered with an
@@ -69,10 +70,8 @@ func On[T any](m *Mux, t EventType, h func(ctx context.Context, e *Event, data T
 	if h == nil {
 		panic(fmt.Sprintf("core.On: the handler for %q is nil", t))
 	}
-	if want := dataTypeOf(t); want != nil {
-		if _, ok := want.(*T); !ok {
-			panic("core.On: " + dataTypeMismatch[T](t, want).Error())
-		}
+	if err := CheckDataType[T](t); err != nil {
+		panic("core.On: " + err.Error())
 	}
 	m.On(t, HandlerFunc(func(ctx context.Context, e *Event) error {
 		data, err := DecodeData[T](e)
@@ -90,7 +89,9 @@ func (m *Mux) Fallback(h Handler) {
 	m.fallback = h
 }
 
-// HandleEvent calls the handler registered for e.Type, else the fallback, else nothing.
+// HandleEvent calls the handler registered for e.Type, else the fallback. With neither,
+// it marks e unhandled (Event.MarkUnhandled) and returns nil: the adapter acknowledges
+// the delivery 200 and reports it OutcomeUnhandled.
 func (m *Mux) HandleEvent(ctx context.Context, e *Event) error {
 	if e == nil {
 		return fmt.Errorf("%w: Mux.HandleEvent was given a nil event", ErrMalformedEvent)
@@ -102,6 +103,7 @@ func (m *Mux) HandleEvent(ctx context.Context, e *Event) error {
 	}
 	m.mu.RUnlock()
 	if h == nil {
+		e.MarkUnhandled()
 		return nil
 	}
 	return h.HandleEvent(ctx, e)

@@ -209,7 +209,7 @@ func TestOnTyped(t *testing.T) {
 	}
 }
 
-// A data type that cannot belong to a known event type is refused when the handler is
+// The data struct of another family of event types is refused when the handler is
 // registered (program set-up), not when a delivery arrives.
 func TestOnTypedMismatchPanics(t *testing.T) {
 	mustPanic := func(name string, wantIn []string, register func()) {
@@ -233,8 +233,8 @@ func TestOnTypedMismatchPanics(t *testing.T) {
 	mustPanic("wrong struct", []string{"core.On", "response.completed", "core.ResponseData", "core.BatchData"}, func() {
 		core.On(m, core.ResponseCompleted, func(context.Context, *core.Event, core.BatchData) error { return nil })
 	})
-	mustPanic("map", []string{"batch.completed", "core.BatchData"}, func() {
-		core.On(m, core.BatchCompleted, func(context.Context, *core.Event, map[string]any) error { return nil })
+	mustPanic("pointer to another family's struct", []string{"fine_tuning.job.succeeded", "core.FineTuningJobData", "*core.BatchData"}, func() {
+		core.On(m, core.FineTuningJobSucceeded, func(context.Context, *core.Event, *core.BatchData) error { return nil })
 	})
 	mustPanic("nil mux", []string{"nil", "core.NewMux"}, func() {
 		core.On(nil, core.BatchCompleted, func(context.Context, *core.Event, core.BatchData) error { return nil })

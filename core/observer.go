@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -28,7 +27,8 @@ type Observer interface {
 type Delivery struct {
 	// Outcome is what became of the delivery.
 	Outcome Outcome
-	// Reason is why the delivery was refused; ReasonNone unless Outcome is OutcomeRefused.
+	// Reason is why the delivery was refused or failed; ReasonNone unless Outcome is
+	// OutcomeRefused or OutcomeFailed.
 	Reason Reason
 	// Status is the HTTP status answered (in middleware mode, the next handler's).
 	Status int
@@ -43,36 +43,54 @@ type Delivery struct {
 	// Handler is the time the application's handler (or the next middleware) ran; zero
 	// when it did not run.
 	Handler time.Duration
-	// Err is the refusal or the handler's error, for logs and span events; nil when the
-	// delivery was handled. It may hold internal detail: never send it to the sender.
+	// Err is the refusal or the failure (the handler's error), for logs and span events;
+	// nil when the delivery was taken (handled, duplicate, unhandled). It may hold internal detail: never send it to the sender.
 	Err error
 }
 
-// Outcome is what became of a delivery.
+// Outcome is what became of a delivery. Dashboards and alerts tell apart the deliveries
+// the receiver took (handled, duplicate, unhandled), those the sender must fix or that
+// were forged (refused), and the receiver's own failures (failed), which OpenAI retries.
 type Outcome string
 
 // The outcomes of a delivery.
 const (
-	// OutcomeHandled: verified, and the handler answered 2xx.
+	// OutcomeHandled: verified, and the handler (or the queue) took it; answered 2xx.
 	OutcomeHandled Outcome = "handled"
-	// OutcomeDuplicate: handled before (idempotency); acknowledged without running the
-	// handler.
+	// OutcomeDuplicate: taken before, and acknowledged 200 {"received":true,
+	// "duplicate":true} without running the handler again: done before (idempotency), or
+	// already queued (asynqjobs, riverjobs; see Event.MarkDuplicate).
 	OutcomeDuplicate Outcome = "duplicate"
 	// OutcomeInFlight: the same delivery is being handled elsewhere right now
 	// (idempotency); answered 409 so that OpenAI retries it later.
 	OutcomeInFlight Outcome = "in_flight"
-	// OutcomeRefused: answered with an error status; Reason says why.
+	// OutcomeUnhandled: verified, but no handler took its type: a Mux with neither a
+	// handler for it nor a fallback (see Event.MarkUnhandled). Still answered 200, since
+	// OpenAI adds event types over time; a steady count usually means the endpoint is
+	// subscribed to a type the application does not handle.
+	OutcomeUnhandled Outcome = "unhandled"
+	// OutcomeRefused: the delivery is unacceptable (a header missing, a bad or stale
+	// timestamp, no matching signature, a malformed event, a body too large or
+	// unreadable); answered 4xx (501 for a transfer coding it cannot read). Reason says
+	// why. Retries of it fail the same way: the sender must fix it, or it is forged.
 	OutcomeRefused Outcome = "refused"
+	// OutcomeFailed: the receiver's own failure: the handler returned an error or
+	// panicked (500), the idempotency store was unavailable (503), the queue refused the
+	// task (500), or, behind an adapter's middleware, the next handler answered a status
+	// that is not 2xx. Reason says which. OpenAI retries it.
+	OutcomeFailed Outcome = "failed"
 )
 
-// Reason is why a delivery was refused: a small fixed set, fit for a metric label.
+// Reason is why a delivery was refused or failed: a small fixed set, fit for a metric
+// label.
 type Reason string
 
-// The reasons a delivery is refused. From ReasonMissingHeader to ReasonBodyTooLarge,
-// each is the refusal of the sentinel error of the same name (ErrMissingHeader, …,
-// ErrBodyTooLarge), answered 400 or 413.
+// The reasons a delivery is refused or fails. From ReasonMissingHeader to
+// ReasonBodyTooLarge, each is the refusal of the sentinel error of the same name
+// (ErrMissingHeader, …, ErrBodyTooLarge), answered 400 or 413; ReasonBodyUnreadable is a
+// refusal too; ReasonStoreUnavailable and ReasonHandlerError are failures.
 const (
-	// ReasonNone: the delivery was not refused.
+	// ReasonNone: the delivery was neither refused nor failed.
 	ReasonNone                   Reason = ""
 	ReasonMissingHeader          Reason = "missing_header"
 	ReasonInvalidTimestamp       Reason = "invalid_timestamp"
@@ -89,40 +107,16 @@ const (
 	// (ErrIdempotencyUnavailable, 503).
 	ReasonStoreUnavailable Reason = "store_unavailable"
 	// ReasonHandlerError: the application's handler returned an error or panicked (500),
-	// or, behind an adapter's middleware, the next handler answered a status that is not
-	// 2xx (Delivery.Status).
+	// the queue refused the task (asynqjobs, riverjobs: 500), or, behind an adapter's
+	// middleware, the next handler answered a status that is not 2xx (Delivery.Status).
 	ReasonHandlerError Reason = "handler_error"
 )
 
-// ReasonOf maps the error of a refused delivery to its Reason: each sentinel error of
-// this package that refuses a delivery (ErrMissingHeader, …, ErrBodyTooLarge,
-// ErrIdempotencyUnavailable) to its own reason, nil to ReasonNone, and anything else,
-// such as a handler's error, to ReasonHandlerError.
+// ReasonOf maps an error to its Reason, from the table of Classify: each sentinel error
+// of this package that refuses a delivery or fails it (ErrMissingHeader, …,
+// ErrBodyTooLarge, ErrIdempotencyUnavailable) to its own reason, nil and
+// ErrDeliveryInProgress to ReasonNone, and anything else, such as a handler's error, to
+// ReasonHandlerError.
 func ReasonOf(err error) Reason {
-	switch {
-	case err == nil, errors.Is(err, ErrDeliveryInProgress):
-		return ReasonNone
-	case errors.Is(err, ErrMissingHeader):
-		return ReasonMissingHeader
-	case errors.Is(err, ErrInvalidTimestamp):
-		return ReasonInvalidTimestamp
-	case errors.Is(err, ErrTimestampTooOld):
-		return ReasonTimestampTooOld
-	case errors.Is(err, ErrTimestampTooNew):
-		return ReasonTimestampTooNew
-	case errors.Is(err, ErrInvalidSignatureHeader):
-		return ReasonInvalidSignatureHeader
-	case errors.Is(err, ErrNoMatchingSignature):
-		return ReasonNoMatchingSignature
-	case errors.Is(err, ErrMalformedEvent):
-		return ReasonMalformedEvent
-	case errors.Is(err, ErrBodyTooLarge):
-		return ReasonBodyTooLarge
-	case errors.Is(err, ErrUnreadableBody), errors.Is(err, ErrUnsupportedTransferEncoding):
-		return ReasonBodyUnreadable
-	case errors.Is(err, ErrIdempotencyUnavailable):
-		return ReasonStoreUnavailable
-	default:
-		return ReasonHandlerError
-	}
+	return lookup(err).Reason
 }

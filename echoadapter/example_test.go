@@ -51,15 +51,15 @@ func ExampleMiddleware() {
 
 // Middleware as a group or global middleware, skipping the routes that are not webhooks,
 // as with the Skipper of echo's own middleware.
-func ExampleWithSkipper() {
+func ExampleMiddlewareWithConfig() {
 	v, err := core.NewVerifier(secret)
 	if err != nil {
 		log.Fatal(err)
 	}
 	e := echo.New()
-	e.Use(echoadapter.Middleware(v, echoadapter.WithSkipper(func(c echo.Context) bool {
-		return c.Path() != "/webhooks/openai"
-	})))
+	e.Use(echoadapter.MiddlewareWithConfig(v, echoadapter.Config{
+		Skipper: func(c echo.Context) bool { return c.Path() != "/webhooks/openai" },
+	}))
 	e.GET("/health", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 
 	w := httptest.NewRecorder()

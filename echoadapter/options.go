@@ -11,7 +11,7 @@ import (
 )
 
 // Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes,
-// WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithSkipper. The zero
+// WithIdempotency, WithLogger, WithObserver or WithErrorHandler. The zero
 // Option changes nothing.
 type Option struct {
 	apply func(*config)
@@ -65,10 +65,9 @@ func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Ob
 // when h is nil).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
-// WithSkipper makes Middleware pass the requests for which skip reports true straight to
-// next, unverified and without an event, like the Skipper of echo's own middleware; a
-// middleware.Skipper can be passed as is. The default skips nothing, as does a nil skip.
-func WithSkipper(skip func(c echo.Context) bool) Option {
+// withSkipper is MiddlewareWithConfig's Skipper. It is not an exported Option, so that
+// it cannot be given to Handler, which has no next handler to skip to.
+func withSkipper(skip func(c echo.Context) bool) Option {
 	return Option{func(c *config) { c.skipper = skip }}
 }
 
@@ -104,5 +103,5 @@ type Config struct {
 //		Skipper: func(c echo.Context) bool { return c.Path() != "/webhooks/openai" },
 //	}))
 func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) echo.MiddlewareFunc {
-	return Middleware(v, append([]Option{WithSkipper(config.Skipper)}, opts...)...)
+	return Middleware(v, append([]Option{withSkipper(config.Skipper)}, opts...)...)
 }

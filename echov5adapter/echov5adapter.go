@@ -8,7 +8,7 @@
 // listed there. Handler is a complete endpoint that dispatches events to a core.Handler
 // such as a core.Mux.
 //
-// WithSkipper and MiddlewareWithConfig take a Skipper of the shape of echo's
+// MiddlewareWithConfig takes a Skipper of the shape of echo's
 // middleware.Skipper, and echo's BodyLimit middleware may run before Middleware: its 413
 // stays a 413.
 package echov5adapter
@@ -33,7 +33,7 @@ import (
 const EventKey = "github.com/webhookkit/openai-webhooks/event"
 
 // Middleware returns echo middleware that lets only verified deliveries through to next.
-// Requests for which the WithSkipper function reports true go to next unverified. It
+// MiddlewareWithConfig adds a Skipper, for requests that go to next unverified. It
 // panics if v is nil.
 //
 // With WithIdempotency, the delivery counts as handled when next returned nil and the
@@ -66,8 +66,8 @@ func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
-// skipper does not apply to it. It panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
+// panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) echo.HandlerFunc {
 	if h == nil {
 		panic("echov5adapter.Handler: the core.Handler is nil")

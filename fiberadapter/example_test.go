@@ -54,15 +54,15 @@ func ExampleMiddleware() {
 
 // Middleware as app-wide middleware, skipping the routes that are not webhooks, as with
 // the Next field of fiber's own middleware.
-func ExampleWithNext() {
+func ExampleMiddlewareWithConfig() {
 	v, err := core.NewVerifier(secret)
 	if err != nil {
 		log.Fatal(err)
 	}
 	app := fiber.New()
-	app.Use(fiberadapter.Middleware(v, fiberadapter.WithNext(func(c *fiber.Ctx) bool {
-		return c.Path() != "/webhooks/openai"
-	})))
+	app.Use(fiberadapter.MiddlewareWithConfig(v, fiberadapter.Config{
+		Next: func(c *fiber.Ctx) bool { return c.Path() != "/webhooks/openai" },
+	}))
 	app.Get("/health", func(c *fiber.Ctx) error { return c.SendString("ok") })
 
 	resp, err := app.Test(httptest.NewRequest(http.MethodGet, "/health", nil))

@@ -8,8 +8,8 @@
 // that dispatches events to a core.Handler such as a core.Mux.
 //
 // fiber reuses its buffers once a handler returns; the event owns copies of everything
-// it keeps, so it may outlive the request. WithNext takes a func(*fiber.Ctx) bool like the
-// Next field of fiber's own middleware. Headers are read from the request's own header
+// it keeps, so it may outlive the request. MiddlewareWithConfig takes a Config with a
+// Next func like fiber's own middleware. Headers are read from the request's own header
 // block, as net/http reads them: fields of a chunked body's trailer never count, and a
 // Transfer-Encoding other than chunked is answered 501.
 //
@@ -43,7 +43,7 @@ import (
 type eventKey struct{}
 
 // Middleware returns fiber middleware that lets only verified deliveries through to the
-// next handler. Requests for which the WithNext function reports true go to the next
+// next handler. MiddlewareWithConfig adds a Next func, for requests that go to the next
 // handler unverified. It panics if v is nil.
 //
 // With WithIdempotency, the delivery counts as handled when c.Next() returned nil and
@@ -73,8 +73,8 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
-// WithNext function does not apply to it. It panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
+// panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) fiber.Handler {
 	if h == nil {
 		panic("fiberadapter.Handler: the core.Handler is nil")

@@ -12,7 +12,7 @@ import (
 )
 
 // Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes,
-// WithIdempotency, WithLogger, WithObserver, WithErrorHandler or WithNext. The zero Option
+// WithIdempotency, WithLogger, WithObserver or WithErrorHandler. The zero Option
 // changes nothing.
 type Option struct {
 	apply func(*config)
@@ -71,10 +71,9 @@ func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Ob
 // when h is nil).
 func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
 
-// WithNext makes Middleware pass the requests for which next reports true straight to
-// the next handler, unverified and without an event, like the Next field of fiber's own
-// middleware configs. The default skips nothing, as does a nil next.
-func WithNext(next func(c *fiber.Ctx) bool) Option { return Option{func(c *config) { c.next = next }} }
+// withNext is MiddlewareWithConfig's Next. It is not an exported Option, so that it
+// cannot be given to Handler, which has no next handler to pass requests to.
+func withNext(next func(c *fiber.Ctx) bool) Option { return Option{func(c *config) { c.next = next }} }
 
 func newConfig(opts []Option) config {
 	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
@@ -135,5 +134,5 @@ type Config struct {
 //		Next: func(c *fiber.Ctx) bool { return c.Path() != "/webhooks/openai" },
 //	}))
 func MiddlewareWithConfig(v *core.Verifier, config Config, opts ...Option) fiber.Handler {
-	return Middleware(v, append([]Option{WithNext(config.Next)}, opts...)...)
+	return Middleware(v, append([]Option{withNext(config.Next)}, opts...)...)
 }

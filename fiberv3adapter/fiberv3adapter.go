@@ -38,7 +38,7 @@ import (
 type eventKey struct{}
 
 // Middleware returns fiber middleware that lets only verified deliveries through to the
-// next handler. Requests for which the WithNext function reports true go to the next
+// next handler. MiddlewareWithConfig adds a Next func, for requests that go to the next
 // handler unverified. It panics if v is nil.
 //
 // With WithIdempotency, the delivery counts as handled when c.Next() returned nil and
@@ -68,8 +68,8 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. The
-// WithNext function does not apply to it. It panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
+// panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) fiber.Handler {
 	if h == nil {
 		panic("fiberv3adapter.Handler: the core.Handler is nil")

@@ -294,6 +294,11 @@ func testAdapter(t *testing.T, ad adapter, start func(*testing.T, *core.Verifier
 		switch e.ID {
 		case "evt_fail":
 			return http.StatusInternalServerError
+		case "evt_unhandled":
+			// A Mux without a handler for the type marks the event unhandled.
+			if err := core.NewMux().HandleEvent(ctx, e); err != nil {
+				return http.StatusInternalServerError
+			}
 		case "evt_slow":
 			close(entered)
 			<-release
@@ -316,7 +321,7 @@ func testAdapter(t *testing.T, ad adapter, start func(*testing.T, *core.Verifier
 		obs.wait(t, 1)
 		labels := want(outcome, reason, typ)
 		wantCounts[labels]++
-		if outcome == core.OutcomeHandled || reason == core.ReasonHandlerError {
+		if outcome == core.OutcomeHandled || outcome == core.OutcomeUnhandled || reason == core.ReasonHandlerError {
 			wantHandler[labels]++
 		}
 		m := tm.collect(t)
@@ -344,7 +349,7 @@ func testAdapter(t *testing.T, ad adapter, start func(*testing.T, *core.Verifier
 		if req != nil && attrs["webhook_id"] != req.Header.Get(core.HeaderID) {
 			t.Errorf("%s: span webhook_id %q, want the header's %q", name, attrs["webhook_id"], req.Header.Get(core.HeaderID))
 		}
-		if (s.Status().Code == codes.Error) != (outcome == core.OutcomeRefused) || s.Status().Description != string(reason) {
+		if (s.Status().Code == codes.Error) != (outcome == core.OutcomeRefused || outcome == core.OutcomeFailed) || s.Status().Description != string(reason) {
 			t.Errorf("%s: span status %v %q", name, s.Status().Code, s.Status().Description)
 		}
 	}
@@ -368,10 +373,11 @@ func testAdapter(t *testing.T, ad adapter, start func(*testing.T, *core.Verifier
 
 	check("handled", event("evt_ok", core.BatchCompleted), 200, core.OutcomeHandled, "", core.BatchCompleted)
 	check("unknown type", event("evt_new", "future.thing"), 200, core.OutcomeHandled, "", "future.thing")
+	check("no handler in the Mux", event("evt_unhandled", core.BatchExpired), 200, core.OutcomeUnhandled, "", core.BatchExpired)
 	first := event("evt_twice", core.ResponseCompleted)
 	check("first of two", first, 200, core.OutcomeHandled, "", core.ResponseCompleted)
 	check("duplicate", conformance.Again(t, first), 200, core.OutcomeDuplicate, "", core.ResponseCompleted)
-	check("handler error", event("evt_fail", core.ResponseFailed), 500, core.OutcomeRefused, core.ReasonHandlerError, core.ResponseFailed)
+	check("handler error", event("evt_fail", core.ResponseFailed), 500, core.OutcomeFailed, core.ReasonHandlerError, core.ResponseFailed)
 	check("missing header", with(event("evt_x", core.BatchCompleted), core.HeaderSignature, ""), 400, core.OutcomeRefused, core.ReasonMissingHeader, "")
 	check("invalid timestamp", with(event("evt_x", core.BatchCompleted), core.HeaderTimestamp, "soon"), 400, core.OutcomeRefused, core.ReasonInvalidTimestamp, "")
 	check("too old", at(time.Now().Add(-time.Hour)), 400, core.OutcomeRefused, core.ReasonTimestampTooOld, "")
@@ -414,7 +420,7 @@ func testAdapter(t *testing.T, ad adapter, start func(*testing.T, *core.Verifier
 	down := &signalling{Observer: tm.obs, ended: obs.ended}
 	downURL := start(t, v, setup{obs: down, store: redisstore.New(unreachableRedis(t))}, func(context.Context, *core.Event) int { return 200 })
 	check("store unavailable", conformance.SignedRequest(t, signer, downURL, conformance.EventBody("evt_down", core.BatchFailed)), 503,
-		core.OutcomeRefused, core.ReasonStoreUnavailable, core.BatchFailed)
+		core.OutcomeFailed, core.ReasonStoreUnavailable, core.BatchFailed)
 }
 
 // sendTruncated sends a signed delivery whose connection closes after part of the body.

@@ -1,5 +1,5 @@
 // Package otelwebhooks reports every OpenAI webhook delivery to OpenTelemetry: a counter
-// of deliveries by outcome and refusal reason, histograms of verification and handler
+// of deliveries by outcome and reason, histograms of verification and handler
 // time, and one span per delivery.
 //
 // It implements core.Observer on the OpenTelemetry API only; the SDK, its exporters
@@ -22,15 +22,26 @@
 // All three carry the same attributes, which become the Prometheus labels of the same
 // names:
 //
-//   - outcome: handled, duplicate, in_flight or refused (core.Outcome);
-//   - reason: why a delivery was refused, one of the core.Reason values such as
-//     no_matching_signature or timestamp_too_old; absent unless outcome is refused;
+//   - outcome (core.Outcome): handled (the handler or the queue took it), duplicate
+//     (taken before: idempotency, or already queued), in_flight (being handled
+//     elsewhere, 409), unhandled (verified, but no handler took its type; 200), refused
+//     (the delivery is unacceptable or forged, 4xx) or failed (the receiver's own
+//     failure: handler error or panic, store or queue unavailable, 5xx);
+//   - reason: why a delivery was refused or failed, one of the core.Reason values such
+//     as no_matching_signature, timestamp_too_old, handler_error or store_unavailable;
+//     absent unless outcome is refused or failed;
 //   - event_type: the event's type, such as batch.completed; absent when the delivery
 //     was refused before its body verified and parsed, so only OpenAI, holder of the
 //     secret, can add values.
 //
 // The verification histogram has a point for every delivery; the handler histogram only
-// for deliveries whose handler ran (outcome handled, or reason handler_error).
+// for deliveries whose handler ran (outcome handled, unhandled, or reason
+// handler_error, and a duplicate the queue found).
+//
+// Alert on what each side must fix: a rise of refused with no_matching_signature means a
+// wrong secret or forgeries; any failed means the receiver itself fails, and OpenAI
+// retries for up to 72 hours; a steady unhandled means the endpoint is subscribed to
+// event types no handler takes.
 //
 // The attribute names are short, without the dotted namespace OpenTelemetry recommends
 // for general-purpose attributes, so that Prometheus labels read outcome, reason and
@@ -43,11 +54,11 @@
 // Internal, otherwise a root span of kind Server. The application's handler runs in its
 // context, so the handler's own spans are its children. When the delivery ends, the span
 // gets the attributes outcome, reason, event_type, webhook_id (the webhook-id header, at
-// most 128 bytes of it), event_id and http.response.status_code, and a refused delivery
-// the status Error with the reason as its description.
+// most 128 bytes of it), event_id and http.response.status_code, and a refused or failed
+// delivery the status Error with the reason as its description.
 //
 // Neither metrics nor spans ever carry the secret, a signature or the body. The error
-// behind a refusal (core.Delivery.Err) is not recorded either: its text can quote the
+// behind a refusal or failure (core.Delivery.Err) is not recorded either: its text can quote the
 // beginning of the body or of the signature header. The adapters log it (WithLogger);
 // a handler that wants its failure in the trace records it on its own span.
 package otelwebhooks
@@ -199,7 +210,7 @@ func New(opts ...Option) (*Observer, error) {
 	var errs [3]error
 	o.deliveries, errs[0] = meter.Int64Counter(MetricDeliveries,
 		metric.WithUnit("{delivery}"),
-		metric.WithDescription("OpenAI webhook deliveries received, by outcome, refusal reason and event type."))
+		metric.WithDescription("OpenAI webhook deliveries received, by outcome, reason and event type."))
 	o.verification, errs[1] = meter.Float64Histogram(MetricVerificationDuration,
 		metric.WithUnit("s"),
 		metric.WithDescription("Time spent reading, verifying and parsing an OpenAI webhook delivery."),
@@ -211,17 +222,19 @@ func New(opts ...Option) (*Observer, error) {
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("otelwebhooks: the meter provider refused an instrument: %w", err)
 	}
-	for _, outcome := range []core.Outcome{core.OutcomeHandled, core.OutcomeDuplicate, core.OutcomeInFlight} {
+	for _, outcome := range []core.Outcome{core.OutcomeHandled, core.OutcomeDuplicate, core.OutcomeInFlight, core.OutcomeUnhandled} {
 		o.series[seriesKey{outcome, core.ReasonNone}] = newSeries(outcome, core.ReasonNone)
 	}
-	for _, reason := range reasons() {
-		o.series[seriesKey{core.OutcomeRefused, reason}] = newSeries(core.OutcomeRefused, reason)
+	for _, outcome := range []core.Outcome{core.OutcomeRefused, core.OutcomeFailed} {
+		for _, reason := range reasons() {
+			o.series[seriesKey{outcome, reason}] = newSeries(outcome, reason)
+		}
 	}
 	return o, nil
 }
 
-// reasons returns the refusal reasons whose attribute sets New prepares (ReasonNone for
-// a refusal without a reason). A reason added to core later is recorded all the same,
+// reasons returns the reasons whose attribute sets New prepares for the outcomes refused
+// and failed (ReasonNone for one without a reason). A reason added to core later is recorded all the same,
 // with a little more work per delivery.
 func reasons() []core.Reason {
 	return []core.Reason{
@@ -285,10 +298,10 @@ func (o *Observer) EndDelivery(ctx context.Context, d core.Delivery) {
 			attrs = append(attrs, semconv.HTTPResponseStatusCode(d.Status))
 		}
 		span.SetAttributes(attrs...)
-		if d.Outcome == core.OutcomeRefused {
+		if d.Outcome == core.OutcomeRefused || d.Outcome == core.OutcomeFailed {
 			description := string(d.Reason)
 			if description == "" {
-				description = string(core.OutcomeRefused)
+				description = string(d.Outcome)
 			}
 			span.SetStatus(codes.Error, description)
 		}

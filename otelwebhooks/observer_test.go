@@ -49,6 +49,8 @@ func deliveries() map[string]core.Delivery {
 			Verification: time.Millisecond},
 		"in flight": {Outcome: core.OutcomeInFlight, Status: 409, WebhookID: "wh_busy", EventID: "evt_busy", EventType: core.ResponseCompleted,
 			Verification: time.Millisecond, Err: fmt.Errorf("%w: %s", core.ErrDeliveryInProgress, secretish)},
+		"unhandled": {Outcome: core.OutcomeUnhandled, Status: 200, WebhookID: "wh_none", EventID: "evt_none", EventType: core.BatchExpired,
+			Verification: time.Millisecond, Handler: time.Microsecond},
 	}
 	for _, r := range allReasons {
 		d := core.Delivery{Outcome: core.OutcomeRefused, Reason: r, Status: 400, WebhookID: "wh_" + string(r),
@@ -59,11 +61,11 @@ func deliveries() map[string]core.Delivery {
 		case core.ReasonBodyTooLarge:
 			d.Status = 413
 		case core.ReasonStoreUnavailable:
-			d.Status, d.EventID, d.EventType = 503, "evt_store", core.BatchFailed
+			d.Outcome, d.Status, d.EventID, d.EventType = core.OutcomeFailed, 503, "evt_store", core.BatchFailed
 		case core.ReasonHandlerError:
-			d.Status, d.EventID, d.EventType, d.Handler = 500, "evt_fail", core.ResponseFailed, 1500*time.Millisecond
+			d.Outcome, d.Status, d.EventID, d.EventType, d.Handler = core.OutcomeFailed, 500, "evt_fail", core.ResponseFailed, 1500*time.Millisecond
 		}
-		ds["refused "+string(r)] = d
+		ds[string(d.Outcome)+" "+string(r)] = d
 	}
 	return ds
 }
@@ -111,7 +113,7 @@ func TestEveryOutcomeAndReason(t *testing.T) {
 			}
 			wantStatus := codes.Unset
 			wantDescription := ""
-			if d.Outcome == core.OutcomeRefused {
+			if d.Outcome == core.OutcomeRefused || d.Outcome == core.OutcomeFailed {
 				wantStatus, wantDescription = codes.Error, string(d.Reason)
 			}
 			if s.Status().Code != wantStatus || s.Status().Description != wantDescription {

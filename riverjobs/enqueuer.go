@@ -40,15 +40,15 @@ type Enqueuer struct {
 // NewEnqueuer returns an Enqueuer inserting with c, a River client on the pgx driver
 // (riverpgxv5). The client needs no queues of its own to insert: a receiver can use an
 // insert-only client and leave the work to other processes.
-func NewEnqueuer(c *river.Client[pgx.Tx], opts ...Option) *Enqueuer {
+func NewEnqueuer(c *river.Client[pgx.Tx], opts ...EnqueuerOption) *Enqueuer {
 	if c == nil {
 		panic("riverjobs.NewEnqueuer: nil *river.Client: pass the client made with river.NewClient(riverpgxv5.New(pool), config)")
 	}
-	cfg := newConfig(opts)
+	cfg := newEnqueuerConfig(opts)
 	return &Enqueuer{client: c, opts: insertOpts(cfg)}
 }
 
-func insertOpts(cfg config) river.InsertOpts {
+func insertOpts(cfg enqueuerConfig) river.InsertOpts {
 	return river.InsertOpts{
 		Queue:       cfg.queue,
 		MaxAttempts: cfg.maxAttempts,
@@ -60,16 +60,19 @@ func insertOpts(cfg config) river.InsertOpts {
 	}
 }
 
-// HandleEvent stores e as a job, or finds it stored already (a redelivery), and returns
-// nil in both cases; it returns an error wrapping ErrNotStored when River or PostgreSQL
-// refuses the insert, so that the adapter answers 500 and OpenAI retries.
+// HandleEvent stores e as a job, or finds it stored already (a redelivery, which it
+// marks with core.Event.MarkDuplicate: the adapter answers 200
+// {"received":true,"duplicate":true}, logs it and reports core.OutcomeDuplicate), and
+// returns nil in both cases; it returns an error wrapping ErrNotStored when River or
+// PostgreSQL refuses the insert, so that the adapter answers 500 and OpenAI retries.
 func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
 	_, err := q.Enqueue(ctx, e)
 	return err
 }
 
 // Enqueue is HandleEvent returning River's result: res.UniqueSkippedAsDuplicate is true
-// when the webhook-id was queued already, and res.Job is then that earlier job.
+// when the webhook-id was queued already (e is then marked duplicate, as by
+// HandleEvent), and res.Job is then that earlier job.
 func (q *Enqueuer) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobInsertResult, error) {
 	args, err := NewEventArgs(e)
 	if err != nil {
@@ -80,6 +83,7 @@ func (q *Enqueuer) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobIn
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
 	}
+	markDuplicate(e, res)
 	return res, nil
 }
 
@@ -98,7 +102,15 @@ func (q *Enqueuer) EnqueueTx(ctx context.Context, tx pgx.Tx, e *core.Event) (*ri
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
 	}
+	markDuplicate(e, res)
 	return res, nil
+}
+
+// markDuplicate marks e duplicate when River found its webhook-id queued already.
+func markDuplicate(e *core.Event, res *rivertype.JobInsertResult) {
+	if res != nil && res.UniqueSkippedAsDuplicate {
+		e.MarkDuplicate()
+	}
 }
 
 // InsertOpts returns a copy of the options Enqueue inserts with (queue, attempts,

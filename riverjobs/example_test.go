@@ -104,3 +104,43 @@ func ExampleEnqueuer_EnqueueTx() {
 	http.Handle("POST /webhooks/openai", nethttp.Handler(verifier, record))
 	log.Fatal(http.ListenAndServe(":3000", nil))
 }
+
+// Typed dispatch in the job's transaction: one handler per event type, each with the
+// transaction and the event's data decoded; a type without a handler completes its job.
+func ExampleOnTx() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	verifier, err := core.NewVerifierFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := riverjobs.NewTxMux()
+	riverjobs.OnTx(events, core.BatchCompleted, func(ctx context.Context, tx pgx.Tx, e *core.Event, data core.BatchData) error {
+		_, err := tx.Exec(ctx, `INSERT INTO batches_done (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
+		return err // an error rolls the insert back and River retries the job
+	})
+	// Your own struct works as well, with the fields you need.
+	type failure struct {
+		ID string `json:"id"`
+	}
+	riverjobs.OnTx(events, core.BatchFailed, func(ctx context.Context, tx pgx.Tx, e *core.Event, data failure) error {
+		_, err := tx.Exec(ctx, `INSERT INTO batches_failed (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
+		return err
+	})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pool, events))
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	<-client.Stopped()
+}

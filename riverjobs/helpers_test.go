@@ -117,7 +117,7 @@ func newClient(t testing.TB, url string, workers *river.Workers, queue string, t
 
 // receivers serves an enqueuer through the nethttp and the gin adapter, each with an
 // insert-only River client of its own, and returns their URLs.
-func receivers(t testing.TB, url string, opts ...riverjobs.Option) []string {
+func receivers(t testing.TB, url string, opts ...riverjobs.EnqueuerOption) []string {
 	t.Helper()
 	v := mustVerifier(t)
 	plain := httptest.NewServer(nethttp.Handler(v, riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil), opts...), nethttp.WithLogger(quiet)))

@@ -23,16 +23,15 @@ import (
 // River retries it with its backoff until the job's attempts run out (WithMaxAttempts);
 // it is then discarded, and can be replayed with river.Client.JobRetry or River UI.
 //
-// Register it with river.AddWorker(workers, riverjobs.NewWorker(v, h)). The only option
-// that applies is WithLogger.
-func NewWorker(v *core.Verifier, h core.Handler, opts ...Option) river.Worker[EventArgs] {
+// Register it with river.AddWorker(workers, riverjobs.NewWorker(v, h)).
+func NewWorker(v *core.Verifier, h core.Handler, opts ...WorkerOption) river.Worker[EventArgs] {
 	if v == nil {
 		panic("riverjobs.NewWorker: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
 	}
 	if h == nil {
 		panic("riverjobs.NewWorker: nil core.Handler")
 	}
-	return &worker{verify: verify{v: v, logger: newConfig(opts).logger}, h: h}
+	return &worker{verify: verify{v: v, logger: newWorkerConfig(opts).logger}, h: h}
 }
 
 // TxHandler handles an event inside a transaction that also completes its job.
@@ -61,8 +60,9 @@ func (f TxHandlerFunc) HandleEventTx(ctx context.Context, tx pgx.Tx, e *core.Eve
 // job no longer its own and rolls back (ErrJobLost).
 //
 // Register it with river.AddWorker(workers, riverjobs.NewTxWorker(v, pool, h)) on a
-// client made with riverpgxv5.New(pool). The only option that applies is WithLogger.
-func NewTxWorker(v *core.Verifier, pool *pgxpool.Pool, h TxHandler, opts ...Option) river.Worker[EventArgs] {
+// client made with riverpgxv5.New(pool). For typed dispatch by event type, give it a
+// TxMux.
+func NewTxWorker(v *core.Verifier, pool *pgxpool.Pool, h TxHandler, opts ...WorkerOption) river.Worker[EventArgs] {
 	if v == nil {
 		panic("riverjobs.NewTxWorker: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
 	}
@@ -72,7 +72,7 @@ func NewTxWorker(v *core.Verifier, pool *pgxpool.Pool, h TxHandler, opts ...Opti
 	if h == nil {
 		panic("riverjobs.NewTxWorker: nil TxHandler")
 	}
-	return &txWorker{verify: verify{v: v, logger: newConfig(opts).logger}, pool: pool, h: h}
+	return &txWorker{verify: verify{v: v, logger: newWorkerConfig(opts).logger}, pool: pool, h: h}
 }
 
 // verify rebuilds and verifies the event of a job.
@@ -110,7 +110,20 @@ func (w *worker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 	if err != nil {
 		return err
 	}
-	return w.h.HandleEvent(core.NewContext(ctx, e), e)
+	if err := w.h.HandleEvent(core.NewContext(ctx, e), e); err != nil {
+		return err
+	}
+	w.logUnhandled(ctx, job, e)
+	return nil
+}
+
+// logUnhandled logs a job completed without a handler for its type (a core.Mux or TxMux
+// marked it unhandled), as the adapters log such a delivery.
+func (vf verify) logUnhandled(ctx context.Context, job *river.Job[EventArgs], e *core.Event) {
+	if e.Marked() == core.OutcomeUnhandled {
+		vf.logger.LogAttrs(ctx, slog.LevelInfo, "riverjobs: no handler for the event type; job completed",
+			slog.Int64("job_id", job.ID), slog.String("webhook_id", e.WebhookID), slog.String("event_type", string(e.Type)))
+	}
 }
 
 type txWorker struct {
@@ -150,6 +163,7 @@ func (w *txWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("riverjobs: commit job %d: %w", job.ID, err)
 	}
+	w.logUnhandled(ctx, job, e)
 	return nil
 }
 

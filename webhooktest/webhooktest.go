@@ -85,11 +85,37 @@ func (s *Sender) Verifier(opts ...core.Option) *core.Verifier {
 	return v
 }
 
-// Option sets a detail of a delivery: WithWebhookID, WithTimestamp, WithEventID or
-// WithCreatedAt. By default each delivery has a new webhook-id and event id, and is sent
-// and created now. The zero Option changes nothing.
-type Option struct {
+// Option sets a detail of a delivery made by Delivery or NewRequest: a HeaderOption
+// (WithWebhookID, WithTimestamp) or an EventOption (WithEventID, WithCreatedAt). By
+// default each delivery has a new webhook-id and event id, and is sent and created now.
+// A nil Option, and the zero HeaderOption or EventOption, change nothing.
+type Option interface {
+	applyTo(d *delivery)
+}
+
+// HeaderOption sets a header of a delivery: WithWebhookID or WithTimestamp. Every
+// function that signs takes it, SignBody included.
+type HeaderOption struct {
 	apply func(*delivery)
+}
+
+func (o HeaderOption) applyTo(d *delivery) {
+	if o.apply != nil {
+		o.apply(d)
+	}
+}
+
+// EventOption sets a field of the event body that Delivery and NewRequest build:
+// WithEventID or WithCreatedAt. SignBody, which signs a body as given, does not take it,
+// so that an option that could do nothing there does not compile.
+type EventOption struct {
+	apply func(*delivery)
+}
+
+func (o EventOption) applyTo(d *delivery) {
+	if o.apply != nil {
+		o.apply(d)
+	}
 }
 
 type delivery struct {
@@ -101,33 +127,33 @@ type delivery struct {
 
 // WithWebhookID sets the webhook-id header, the delivery id that OpenAI repeats on every
 // retry of a delivery: send two deliveries with the same id to test de-duplication.
-func WithWebhookID(id string) Option {
-	return Option{func(d *delivery) { d.webhookID = id }}
+func WithWebhookID(id string) HeaderOption {
+	return HeaderOption{func(d *delivery) { d.webhookID = id }}
 }
 
 // WithTimestamp sets when the delivery is sent, the webhook-timestamp header (and the
 // event's created_at, unless WithCreatedAt sets it): a time more than the verifier's
 // tolerance away tests the refusal of a stale or replayed delivery.
-func WithTimestamp(t time.Time) Option {
-	return Option{func(d *delivery) { d.timestamp = t }}
+func WithTimestamp(t time.Time) HeaderOption {
+	return HeaderOption{func(d *delivery) { d.timestamp = t }}
 }
 
 // WithEventID sets the event's "id" (evt_…), which stays the same when an event is
 // delivered again with a new webhook-id.
-func WithEventID(id string) Option {
-	return Option{func(d *delivery) { d.eventID = id }}
+func WithEventID(id string) EventOption {
+	return EventOption{func(d *delivery) { d.eventID = id }}
 }
 
 // WithCreatedAt sets the event's "created_at".
-func WithCreatedAt(t time.Time) Option {
-	return Option{func(d *delivery) { d.createdAt = t }}
+func WithCreatedAt(t time.Time) EventOption {
+	return EventOption{func(d *delivery) { d.createdAt = t }}
 }
 
 func newDelivery(opts []Option) delivery {
 	var d delivery
 	for _, o := range opts {
-		if o.apply != nil {
-			o.apply(&d)
+		if o != nil {
+			o.applyTo(&d)
 		}
 	}
 	if d.webhookID == "" {
@@ -218,10 +244,14 @@ func (s *Sender) Delivery(t core.EventType, data any, opts ...Option) Delivery {
 }
 
 // SignBody returns a delivery of body exactly as given, signed: for bodies Delivery does
-// not make, such as a recorded delivery or one that is not a valid event. WithEventID
-// and WithCreatedAt have no effect on it.
-func (s *Sender) SignBody(body []byte, opts ...Option) Delivery {
-	d := newDelivery(opts)
+// not make, such as a recorded delivery or one that is not a valid event. It takes only
+// HeaderOptions: the body's own fields are as given.
+func (s *Sender) SignBody(body []byte, opts ...HeaderOption) Delivery {
+	all := make([]Option, len(opts))
+	for i, o := range opts {
+		all[i] = o
+	}
+	d := newDelivery(all)
 	b := bytes.Clone(body)
 	return Delivery{Body: b, Headers: s.signer.Headers(d.webhookID, d.timestamp, b)}
 }

@@ -120,7 +120,7 @@ func TestOptions(t *testing.T) {
 		t.Errorf("retry webhook-id %q", retry.Headers.ID)
 	}
 	// A zero Option changes nothing.
-	if d := sender.Delivery(core.BatchFailed, core.BatchData{}, webhooktest.Option{}); d.Headers.ID == "" {
+	if d := sender.Delivery(core.BatchFailed, core.BatchData{}, webhooktest.HeaderOption{}, webhooktest.EventOption{}, nil); d.Headers.ID == "" {
 		t.Error("zero Option: no webhook-id")
 	}
 }

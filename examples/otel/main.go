@@ -10,9 +10,15 @@
 //
 //	openai_webhooks_deliveries_total{event_type="batch.completed",outcome="handled",…} 3
 //	openai_webhooks_deliveries_total{outcome="refused",reason="no_matching_signature",…} 1
+//	openai_webhooks_deliveries_total{event_type="response.completed",outcome="failed",reason="handler_error",…} 1
 //
-// A refusal counter that keeps growing for reason no_matching_signature means the secret
-// is wrong, or something between OpenAI and this server changes the body.
+// The outcome tells who must act. A refused counter that keeps growing for reason
+// no_matching_signature means the secret is wrong, or something between OpenAI and this
+// server changes the body. Any failed delivery is this server's own failure (a handler
+// error or panic, a store or queue unavailable): OpenAI retries it for up to 72 hours,
+// so alert on it, e.g. increase(openai_webhooks_deliveries_total{outcome="failed"}[5m]) > 0.
+// Without the Fallback below, deliveries of types no handler takes would count as
+// outcome="unhandled": still answered 200, but worth a look.
 package main
 
 import (

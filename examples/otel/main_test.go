@@ -20,7 +20,7 @@ func TestServer(t *testing.T) {
 	conformance.CheckExample(t, run, "response_id=resp_example", "type=batch.completed", "type=example.future_type")
 }
 
-// TestMetrics sends valid, forged, stale and incomplete deliveries, then reads the
+// TestMetrics sends valid, failing, forged, stale and incomplete deliveries, then reads the
 // counters back from the Prometheus text of GET /metrics.
 func TestMetrics(t *testing.T) {
 	secret, _, signer := conformance.Keys(t)
@@ -41,6 +41,8 @@ func TestMetrics(t *testing.T) {
 		send(conformance.SignedRequest(t, signer, url, batch), http.StatusOK)
 	}
 	send(conformance.SignedRequest(t, signer, url, []byte(conformance.ExampleEvents[core.ResponseCompleted])), http.StatusOK)
+	// Data the handler cannot decode: the handler fails, the receiver's own failure.
+	send(conformance.SignedRequest(t, signer, url, []byte(`{"id":"evt_bad","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":42}}`)), http.StatusInternalServerError)
 	send(conformance.SignedRequest(t, other, url, batch), http.StatusBadRequest) // the wrong secret
 	stale := conformance.SignedRequest(t, signer, url, batch)
 	signer.Headers("wh_stale", time.Now().Add(-time.Hour), batch).Set(stale.Header)
@@ -69,11 +71,12 @@ func TestMetrics(t *testing.T) {
 	}
 
 	wantCounts := map[string]float64{
-		`event_type="batch.completed",outcome="handled"`:    3,
-		`event_type="response.completed",outcome="handled"`: 1,
-		`outcome="refused",reason="no_matching_signature"`:  1,
-		`outcome="refused",reason="timestamp_too_old"`:      1,
-		`outcome="refused",reason="missing_header"`:         1,
+		`event_type="batch.completed",outcome="handled"`:                          3,
+		`event_type="response.completed",outcome="handled"`:                       1,
+		`outcome="refused",reason="no_matching_signature"`:                        1,
+		`outcome="refused",reason="timestamp_too_old"`:                            1,
+		`outcome="refused",reason="missing_header"`:                               1,
+		`event_type="response.completed",outcome="failed",reason="handler_error"`: 1,
 	}
 	if got := samples(families["openai_webhooks_deliveries_total"], (*dto.Metric).GetCounter, (*dto.Counter).GetValue); !maps.Equal(got, wantCounts) {
 		t.Errorf("openai_webhooks_deliveries_total:\ngot  %v\nwant %v\n%s", got, wantCounts, text)
@@ -83,8 +86,9 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("openai_webhooks_verification_duration_seconds counts:\ngot  %v\nwant %v", got, wantCounts)
 	}
 	wantHandler := map[string]float64{
-		`event_type="batch.completed",outcome="handled"`:    3,
-		`event_type="response.completed",outcome="handled"`: 1,
+		`event_type="batch.completed",outcome="handled"`:                          3,
+		`event_type="response.completed",outcome="handled"`:                       1,
+		`event_type="response.completed",outcome="failed",reason="handler_error"`: 1,
 	}
 	if got := samples(families["openai_webhooks_handler_duration_seconds"], (*dto.Metric).GetHistogram, count); !maps.Equal(got, wantHandler) {
 		t.Errorf("openai_webhooks_handler_duration_seconds counts:\ngot  %v\nwant %v", got, wantHandler)

@@ -158,3 +158,37 @@ func testNextFails(t *testing.T, f *fixture, m mode) {
 		}
 	}
 }
+
+// testMarked checks the answers to a handler that took the event without an error but
+// marked how: a duplicate it found already queued is answered as the idempotency store's
+// duplicates are, an event no handler took {"received":true}; behind Middleware the next
+// handler's own answer stands. A handler failing with a delivery's sentinel (data that
+// does not decode) is still the receiver's failure: 500 with the fixed message.
+func testMarked(t *testing.T, f *fixture, m mode) {
+	_, decodeErr := core.DecodeData[core.BatchData](&core.Event{Type: core.BatchCompleted, Data: []byte(`{"id":42}`)})
+	tests := []struct {
+		name   string
+		answer Answer
+		body   string
+	}{
+		{"duplicate", Answer{Status: http.StatusOK, Mark: (*core.Event).MarkDuplicate}, `{"received":true,"duplicate":true}`},
+		{"unhandled", Answer{Status: http.StatusOK, Mark: (*core.Event).MarkUnhandled}, `{"received":true}`},
+		{"failed with ErrMalformedEvent", Answer{Status: http.StatusOK, Err: decodeErr}, ""},
+	}
+	for _, tc := range tests {
+		s := f.start(t, m, f.options(m), func(int) Answer { return tc.answer })
+		got := s.send(t, f.signed(eventBody("evt_marked", core.BatchCompleted)))
+		s.wantCalls(t, 1)
+		switch {
+		case m.middleware:
+			s.wantAnswered(t, got)
+		case tc.body == "":
+			wantError(t, got, http.StatusInternalServerError, core.ErrHandlerFailed)
+			if strings.Contains(string(got.body), "decode") || strings.Contains(string(got.body), "malformed") {
+				t.Fatalf("%s: the reply %s carries the handler's error", tc.name, got.body)
+			}
+		default:
+			wantJSON(t, got, http.StatusOK, tc.body)
+		}
+	}
+}

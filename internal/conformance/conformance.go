@@ -67,6 +67,12 @@ type Next func(ctx context.Context, e *core.Event, ok bool, body []byte) Answer
 type Answer struct {
 	Status int
 	Fail   bool
+	// Mark, when set, is called with the event before answering: how the handler took
+	// it (core.Event.MarkDuplicate, MarkUnhandled).
+	Mark func(*core.Event)
+	// Err, when set, is the error Handler's core.Handler fails with (errApplication
+	// otherwise).
+	Err error
 }
 
 // Driver starts servers of one adapter for the suite. Both functions register cleanup
@@ -104,6 +110,7 @@ func Run(t *testing.T, d Driver) {
 					}
 					t.Run("every known event type", func(t *testing.T) { testKnownTypes(t, f, m) })
 					t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
+					t.Run("taken as marked", func(t *testing.T) { testMarked(t, f, m) })
 					t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
 					if idempotent {
 						t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })

@@ -62,7 +62,11 @@ func (r *recorder) record(s seen) Answer {
 
 func (r *recorder) next(ctx context.Context, e *core.Event, ok bool, body []byte) Answer {
 	ctxEvent, ctxOK := core.FromContext(ctx)
-	return r.record(seen{event: e, ok: ok, ctxEvent: ctxEvent, ctxOK: ctxOK, body: bytes.Clone(body)})
+	a := r.record(seen{event: e, ok: ok, ctxEvent: ctxEvent, ctxOK: ctxOK, body: bytes.Clone(body)})
+	if a.Mark != nil && e != nil {
+		a.Mark(e)
+	}
+	return a
 }
 
 var errApplication = errors.New("the application failed")
@@ -70,6 +74,12 @@ var errApplication = errors.New("the application failed")
 func (r *recorder) handle(ctx context.Context, e *core.Event) error {
 	ctxEvent, ctxOK := core.FromContext(ctx)
 	a := r.record(seen{event: e, ok: e != nil, ctxEvent: ctxEvent, ctxOK: ctxOK, body: e.Raw})
+	if a.Mark != nil {
+		a.Mark(e)
+	}
+	if a.Err != nil {
+		return a.Err
+	}
 	if a.Fail || a.Status < 200 || a.Status > 299 {
 		return errApplication
 	}

@@ -2,8 +2,6 @@ package receive
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
 
 	"github.com/webhookkit/openai-webhooks/core"
 )
@@ -11,10 +9,10 @@ import (
 // ReceivedBody is the answer of a complete endpoint to a handled event.
 func ReceivedBody() []byte { return []byte(`{"received":true}`) }
 
-// DuplicateBody is the answer to a delivery that was already handled.
+// DuplicateBody is the answer to a delivery that was already handled or queued.
 func DuplicateBody() []byte { return []byte(`{"received":true,"duplicate":true}`) }
 
-// ErrorBody is the answer to a refused delivery: {"error":"<PublicMessage(err)>"}.
+// ErrorBody is the answer to a refused or failed delivery: {"error":"<PublicMessage(err)>"}.
 func ErrorBody(err error) []byte { return errorJSON(PublicMessage(err)) }
 
 func errorJSON(msg string) []byte {
@@ -30,33 +28,35 @@ func errorJSON(msg string) []byte {
 // ContentType is the content type of every body above.
 const ContentType = "application/json; charset=utf-8"
 
-// Fixed messages for refusals whose detail is internal: the sender, and anyone who can
-// read OpenAI's delivery log, learns only what to expect; the detail goes to the log.
-const (
-	msgReadBody      = "could not read the request body"
-	msgInProgress    = "this delivery is being handled by another request; retry later"
-	msgUnavailable   = "the webhook receiver is temporarily unavailable; retry later"
-	msgHandlerFailed = "the webhook handler failed; retry later"
-)
+// PublicMessage is what the sender is told about err: core.Classify's Message, read
+// from the classification the pipeline made when it refused the delivery.
+func PublicMessage(err error) string { return RefusalOf(err).Message }
 
-// PublicMessage is what the sender is told about err. The refusals of a delivery
-// itself (400 for its headers, signature or body; 413 for its size; 501 for its
-// transfer coding) keep their detail,
-// which only restates what the sender sent; everything else (a handler's error, the
-// idempotency store's address or keys, a network error) gets a short fixed message.
-func PublicMessage(err error) string {
-	switch {
-	case errors.Is(err, core.ErrUnreadableBody):
-		return msgReadBody
-	case errors.Is(err, core.ErrDeliveryInProgress):
-		return msgInProgress
-	case errors.Is(err, core.ErrIdempotencyUnavailable):
-		return msgUnavailable
+// classified is the error of a refused or failed delivery with its classification
+// (core.Classify), made once, where the pipeline refused it: the log, the observer, the
+// status and the reply body all read it, so the error's chain is walked once per
+// delivery. It unwraps to the error, so errors.Is and errors.As see through it.
+type classified struct {
+	err error
+	r   core.Refusal
+}
+
+func (c *classified) Error() string { return c.err.Error() }
+func (c *classified) Unwrap() error { return c.err }
+
+// classify returns err with its classification.
+func classify(err error) *classified {
+	if c, ok := err.(*classified); ok {
+		return c
 	}
-	switch core.StatusCode(err) {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusNotImplemented:
-		return err.Error()
-	default:
-		return msgHandlerFailed
+	return &classified{err: err, r: core.Classify(err)}
+}
+
+// RefusalOf returns the classification of err: the one the pipeline made, or
+// core.Classify(err) for an error that did not come from it.
+func RefusalOf(err error) core.Refusal {
+	if c, ok := err.(*classified); ok {
+		return c.r
 	}
+	return core.Classify(err)
 }

@@ -39,12 +39,12 @@ func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next) (Outc
 }
 
 // errHandlerPanicked is what an observer is told of a handler that panicked.
-var errHandlerPanicked = errors.New("the handler panicked")
+var errHandlerPanicked = fmt.Errorf("%w: the handler panicked", core.ErrHandlerFailed)
 
 // observedDispatch is dispatch that ends the delivery's observation, if there is one,
-// also when next panics. handlerErr, when not nil, points at the error the handler gave
+// also when next panics. failure, when not nil, points at the handler's classified error
 // (Handle), for the observer.
-func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Next, handlerErr *error) (Outcome, error) {
+func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Next, failure **classified) (Outcome, error) {
 	o := p.observationIn(ctx)
 	if o == nil {
 		return p.dispatch(ctx, e, next)
@@ -52,45 +52,38 @@ func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Nex
 	panicked := true
 	defer func() {
 		if panicked {
-			o.end(core.OutcomeRefused, core.ReasonHandlerError, http.StatusInternalServerError, errHandlerPanicked)
+			o.end(core.OutcomeFailed, core.ReasonHandlerError, http.StatusInternalServerError, errHandlerPanicked)
 		}
 	}()
 	outcome, err := p.dispatch(ctx, e, o.watch(next))
 	panicked = false
 	observed := err
-	if observed == nil && handlerErr != nil {
-		observed = *handlerErr
+	if observed == nil && failure != nil && *failure != nil {
+		observed = *failure
 	}
-	o.dispatched(outcome, observed)
+	o.dispatched(outcome, observed, e)
 	return outcome, err
 }
 
 func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, next Next) (Outcome, error) {
 	store := p.cfg.Store
 	if store == nil {
-		next(ctx)
+		p.logMark(ctx, e, next(ctx))
 		return Ran, nil
 	}
 	state, token, err := store.Begin(ctx, e.WebhookID, p.cfg.Lease)
 	if err != nil {
-		err = fmt.Errorf("%w: %v; the delivery was not processed and OpenAI will retry it", core.ErrIdempotencyUnavailable, err)
-		p.logRefused(ctx, e, err)
-		return Refused, err
+		return Refused, p.refuse(ctx, e, fmt.Errorf("%w: %v; the delivery was not processed and OpenAI will retry it", core.ErrIdempotencyUnavailable, err))
 	}
 	switch state {
 	case idempotency.Done:
-		p.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "openai-webhooks: duplicate delivery acknowledged",
-			slog.String("webhook_id", e.WebhookID), slog.String("event_id", e.ID))
+		p.logDuplicate(ctx, e)
 		return Duplicate, nil
 	case idempotency.InFlight:
-		err := fmt.Errorf("%w: webhook-id %s is being handled by another request; OpenAI will retry it", core.ErrDeliveryInProgress, e.WebhookID)
-		p.logRefused(ctx, e, err)
-		return Refused, err
+		return Refused, p.refuse(ctx, e, fmt.Errorf("%w: webhook-id %s is being handled by another request; OpenAI will retry it", core.ErrDeliveryInProgress, e.WebhookID))
 	case idempotency.Claimed:
 	default:
-		err := fmt.Errorf("%w: the store answered state %d", core.ErrIdempotencyUnavailable, state)
-		p.logRefused(ctx, e, err)
-		return Refused, err
+		return Refused, p.refuse(ctx, e, fmt.Errorf("%w: the store answered state %d", core.ErrIdempotencyUnavailable, state))
 	}
 
 	// The request's context may be cancelled while next still runs, or by the time it
@@ -113,6 +106,7 @@ func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, next Next) (Outc
 	if status < 200 || status > 299 {
 		return Ran, nil
 	}
+	p.logMark(ctx, e, status)
 	finished = true
 	stopRenewing()
 	if err := store.Finish(storeCtx, e.WebhookID, token, p.cfg.Keep); err != nil {
@@ -173,30 +167,76 @@ type Reply struct {
 }
 
 // Handle runs h for a verified event under Dispatch, for the adapters' complete
-// endpoints, and returns the answer.
+// endpoints, and returns the answer: 200 {"received":true}, also for an event h marked
+// unhandled; 200 {"received":true,"duplicate":true} for a duplicate the store found or h
+// marked (core.Event.MarkDuplicate); or the refusal or failure, h's error wrapped in
+// core.ErrHandlerFailed.
 func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Reply {
-	var handlerErr error
+	var failure *classified
 	outcome, err := p.observedDispatch(ctx, e, func(ctx context.Context) int {
-		if handlerErr = h.HandleEvent(ctx, e); handlerErr != nil {
-			return http.StatusInternalServerError
+		if handlerErr := h.HandleEvent(ctx, e); handlerErr != nil {
+			failure = classify(fmt.Errorf("%w for %s (webhook-id %s): %w", core.ErrHandlerFailed, e.Type, e.WebhookID, handlerErr))
+			p.logRefusal(ctx, e.WebhookID, failure)
+			return failure.r.Status
 		}
 		return http.StatusOK
-	}, &handlerErr)
+	}, &failure)
 	switch {
-	case outcome == Duplicate:
-		return Reply{Status: http.StatusOK, Body: DuplicateBody()}
 	case err != nil:
-		return Reply{Status: core.StatusCode(err), Err: err}
-	case handlerErr != nil:
-		p.cfg.Logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: handler failed; answering 500 so OpenAI retries",
-			slog.String("webhook_id", e.WebhookID), slog.String("event_type", string(e.Type)), slog.String("error", handlerErr.Error()))
-		return Reply{Status: http.StatusInternalServerError, Err: fmt.Errorf("handler failed for %s (webhook-id %s): %w", e.Type, e.WebhookID, handlerErr)}
+		return Refuse(err)
+	case failure != nil:
+		return Reply{Status: failure.r.Status, Err: failure}
+	case outcome == Duplicate || e.Marked() == core.OutcomeDuplicate:
+		return Reply{Status: http.StatusOK, Body: DuplicateBody()}
 	default:
 		return Reply{Status: http.StatusOK, Body: ReceivedBody()}
 	}
 }
 
-func (p *Pipeline) logRefused(ctx context.Context, e *core.Event, err error) {
-	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery refused",
-		slog.String("webhook_id", e.WebhookID), slog.Int("status", core.StatusCode(err)), slog.String("reason", err.Error()))
+// refuse classifies err, the refusal or failure of the verified event e, and logs it.
+func (p *Pipeline) refuse(ctx context.Context, e *core.Event, err error) error {
+	c := classify(err)
+	p.logRefusal(ctx, e.WebhookID, c)
+	return c
+}
+
+// logRefusal is the one log line of a refused or failed delivery: a refusal at Warn
+// (the sender's problem, or a forgery), a failure at Error (the receiver's own).
+func (p *Pipeline) logRefusal(ctx context.Context, webhookID string, c *classified) {
+	level, msg := slog.LevelWarn, "openai-webhooks: delivery rejected"
+	switch {
+	case c.r.Outcome == core.OutcomeInFlight:
+		msg = "openai-webhooks: delivery in progress elsewhere; answering 409 so OpenAI retries later"
+	case c.r.Outcome == core.OutcomeFailed && c.r.Reason == core.ReasonHandlerError:
+		level, msg = slog.LevelError, "openai-webhooks: handler failed; answering 500 so OpenAI retries"
+	case c.r.Outcome == core.OutcomeFailed:
+		level, msg = slog.LevelError, "openai-webhooks: delivery failed; answering an error so OpenAI retries"
+	}
+	p.cfg.Logger.LogAttrs(ctx, level, msg,
+		slog.String("webhook_id", truncate(webhookID, 64)),
+		slog.Int("status", c.r.Status),
+		slog.String("outcome", string(c.r.Outcome)),
+		slog.String("reason", c.err.Error()))
+}
+
+// logMark logs how next took e when it answered 2xx: a duplicate it found already
+// queued as the store's duplicates are, an event no handler took at Info.
+func (p *Pipeline) logMark(ctx context.Context, e *core.Event, status int) {
+	if status < 200 || status > 299 {
+		return
+	}
+	switch e.Marked() {
+	case core.OutcomeDuplicate:
+		p.logDuplicate(ctx, e)
+	case core.OutcomeUnhandled:
+		p.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "openai-webhooks: no handler for the event type; acknowledged",
+			slog.String("webhook_id", e.WebhookID), slog.String("event_id", e.ID), slog.String("event_type", string(e.Type)))
+	}
+}
+
+// logDuplicate is the one log line of a duplicate delivery, found by the idempotency
+// store or by a queue that already held it.
+func (p *Pipeline) logDuplicate(ctx context.Context, e *core.Event) {
+	p.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "openai-webhooks: duplicate delivery acknowledged",
+		slog.String("webhook_id", e.WebhookID), slog.String("event_id", e.ID))
 }

@@ -258,7 +258,7 @@ func (o *recordingObserver) EndDelivery(_ context.Context, d core.Delivery) {
 }
 
 // TestObserverSeesEachDeliveryOnce: a handled delivery, a refused one and a panicking
-// handler are each reported once, with the outcome, reason and status answered.
+// handler (failed) are each reported once, with the outcome, reason and status answered.
 func TestObserverSeesEachDeliveryOnce(t *testing.T) {
 	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	signer, err := core.NewSigner(secret)
@@ -306,7 +306,7 @@ func TestObserverSeesEachDeliveryOnce(t *testing.T) {
 	}{
 		{core.OutcomeHandled, core.ReasonNone, 200},
 		{core.OutcomeRefused, core.ReasonNoMatchingSignature, 400},
-		{core.OutcomeRefused, core.ReasonHandlerError, 500},
+		{core.OutcomeFailed, core.ReasonHandlerError, 500},
 	}
 	if obs.started != len(want) || len(obs.ended) != len(want) {
 		t.Fatalf("started %d, ended %d deliveries; want %d each", obs.started, len(obs.ended), len(want))

@@ -2,7 +2,6 @@ package receive
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -70,32 +69,35 @@ func (o *observation) watch(next Next) Next {
 	}
 }
 
-// refused ends the observation of a delivery refused with err.
-func (o *observation) refused(err error) {
+// refused ends the observation of a delivery refused with c.
+func (o *observation) refused(c *classified) {
 	if o == nil {
 		return
 	}
 	if o.d.Verification == 0 {
 		o.d.Verification = time.Since(o.start)
 	}
-	o.end(core.OutcomeRefused, core.ReasonOf(err), core.StatusCode(err), err)
+	o.end(c.r.Outcome, c.r.Reason, c.r.Status, c)
 }
 
 // dispatched ends the observation after Dispatch: by its outcome and error, or by the
-// status next answered (err is then the handler's error, if it gave one).
-func (o *observation) dispatched(outcome Outcome, err error) {
+// status next answered and how it marked e (err is then the handler's failure, if any).
+func (o *observation) dispatched(outcome Outcome, err error, e *core.Event) {
 	status := o.status
 	switch {
 	case outcome == Duplicate:
 		o.end(core.OutcomeDuplicate, core.ReasonNone, http.StatusOK, nil)
-	case outcome == Refused && errors.Is(err, core.ErrDeliveryInProgress):
-		o.end(core.OutcomeInFlight, core.ReasonNone, http.StatusConflict, err)
 	case outcome == Refused:
-		o.end(core.OutcomeRefused, core.ReasonOf(err), core.StatusCode(err), err)
-	case status >= 200 && status <= 299:
-		o.end(core.OutcomeHandled, core.ReasonNone, status, nil)
+		r := RefusalOf(err)
+		o.end(r.Outcome, r.Reason, r.Status, err)
+	case status < 200 || status > 299:
+		o.end(core.OutcomeFailed, core.ReasonHandlerError, status, err)
+	case e.Marked() == core.OutcomeDuplicate:
+		o.end(core.OutcomeDuplicate, core.ReasonNone, status, nil)
+	case e.Marked() == core.OutcomeUnhandled:
+		o.end(core.OutcomeUnhandled, core.ReasonNone, status, nil)
 	default:
-		o.end(core.OutcomeRefused, core.ReasonHandlerError, status, err)
+		o.end(core.OutcomeHandled, core.ReasonNone, status, nil)
 	}
 }
 

@@ -153,13 +153,13 @@ func (p *Pipeline) release(buf *[]byte) {
 	}
 }
 
+// reject classifies err, the refusal of a delivery that did not verify, logs it and
+// ends its observation.
 func (p *Pipeline) reject(ctx context.Context, o *observation, h core.Headers, err error) error {
-	p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "openai-webhooks: delivery rejected",
-		slog.String("webhook_id", truncate(h.ID, 64)),
-		slog.Int("status", core.StatusCode(err)),
-		slog.String("reason", err.Error()))
-	o.refused(err)
-	return err
+	c := classify(err)
+	p.logRefusal(ctx, h.ID, c)
+	o.refused(c)
+	return c
 }
 
 func truncate(s string, n int) string {

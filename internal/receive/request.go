@@ -38,9 +38,9 @@ func Body(r *http.Request) io.ReadCloser {
 	return r.Body
 }
 
-// Refuse is the reply to a delivery refused with err: core.StatusCode(err), answered through the
-// adapter's error handler.
-func Refuse(err error) Reply { return Reply{Status: core.StatusCode(err), Err: err} }
+// Refuse is the reply to a delivery refused with err: its status from the classification
+// the pipeline made (RefusalOf), answered through the adapter's error handler.
+func Refuse(err error) Reply { return Reply{Status: RefusalOf(err).Status, Err: err} }
 
 // Answer returns the reply an adapter's middleware must send itself after Dispatch: 200
 // DuplicateBody for a duplicate, or the refusal. It reports false when next ran and

@@ -1,0 +1,49 @@
+package riverjobs_test
+
+import (
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testotel"
+	"github.com/webhookkit/openai-webhooks/nethttp"
+	"github.com/webhookkit/openai-webhooks/riverjobs"
+)
+
+// A webhook-id sent twice through the Enqueuer on a real PostgreSQL: the second is
+// answered duplicate (River's UniqueSkippedAsDuplicate), logged as the idempotency
+// store's duplicates are, and counted duplicate by otelwebhooks.
+func TestRedeliveryIsAnsweredAndCountedDuplicate(t *testing.T) {
+	pool, url := database(t)
+	meter := testotel.New(t)
+	var logs testkit.LockedBuffer
+	srv := httptest.NewServer(nethttp.Handler(mustVerifier(t), riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil)),
+		nethttp.WithObserver(meter.Observer), nethttp.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
+	t.Cleanup(srv.Close)
+
+	httpClient := &http.Client{}
+	for i, want := range []string{`{"received":true}`, `{"received":true,"duplicate":true}`} {
+		// OpenAI's retry: the same webhook-id and body, a fresh signature.
+		status, answer, err := send(httpClient, srv.URL, signed(t, "wh_sent_twice"))
+		if err != nil || status != http.StatusOK || answer != want {
+			t.Fatalf("delivery %d: %d %s %v, want 200 %s", i+1, status, answer, err, want)
+		}
+	}
+	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != 1 {
+		t.Fatalf("%d jobs, want 1", n)
+	}
+	if n := strings.Count(logs.String(), `level=INFO msg="openai-webhooks: duplicate delivery acknowledged" webhook_id=wh_sent_twice`); n != 1 {
+		t.Errorf("the duplicate was logged %d times, want once at Info:\n%s", n, logs.String())
+	}
+	want := map[string]int64{
+		"event_type=batch.completed,outcome=handled":   1,
+		"event_type=batch.completed,outcome=duplicate": 1,
+	}
+	if got := meter.Deliveries(t); !maps.Equal(got, want) {
+		t.Fatalf("openai.webhooks.deliveries:\ngot  %v\nwant %v", got, want)
+	}
+}
