@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,12 +30,22 @@ import (
 
 var listenUsage = cmdUsage{
 	name:     "listen",
-	synopsis: "[--addr :3000] [--path /webhooks/openai] [--secret whsec_…] [--json]",
-	about: `Runs a receiver that verifies every delivery as the library does (nethttp.Handler
+	synopsis: "[--addr :3000] [--path /webhooks/openai] [--secret whsec_…] [--forward-to URL] [--capture DIR] [--ui ADDR] [--json]",
+	about: `Runs a receiver that verifies every delivery as the library does (nethttp.Middleware
 with an in-memory idempotency store) and prints each one as it arrives: type, event id,
 webhook-id, age and data. Rejected deliveries are printed with the status answered and
 the reason; a duplicate webhook-id is acknowledged (200) without running the handler
 again. With --json, each line is one JSON object, for jq.
+
+The local loop: with --forward-to, every delivery that verifies (redeliveries
+included, so the app can test its own idempotency) is sent on to your app byte for byte
+(body, webhook-id, webhook-timestamp, webhook-signature, content-type): the app verifies
+it with the same secret, and the sender gets the app's status and body back (502 when
+the app cannot be reached). Each line adds the app's status and latency. With
+--capture, every delivery, accepted or refused, is saved as one raw HTTP request file
+that 'verify --request' and 'replay' read. With --ui, a web inspector shows the
+deliveries live, explains refused ones, and replays them to the app; it listens on
+loopback unless a host is given (--ui 4000 is 127.0.0.1:4000).
 
 The secret is --secret, else $OPENAI_WEBHOOK_SECRET, else a development secret made
 for this run, printed with the exact 'send' command that delivers to it. Point OpenAI
@@ -42,8 +53,16 @@ for this run, printed with the exact 'send' command that delivers to it. Point O
 standard error, the deliveries to standard output. SIGINT (Ctrl-C) or SIGTERM stops it
 gracefully.`,
 	examples: `openai-webhooks listen
-OPENAI_WEBHOOK_SECRET=whsec_… openai-webhooks listen --addr 127.0.0.1:8080 --path /hooks
+OPENAI_WEBHOOK_SECRET=whsec_… openai-webhooks listen --forward-to http://localhost:8080/webhooks/openai --ui 4000
+openai-webhooks listen --capture deliveries/   # then: openai-webhooks replay deliveries/ --to …
 openai-webhooks listen --json | jq -r 'select(.outcome == "rejected") | .error'`,
+}
+
+// listenOptions are the flags of listen, checked.
+type listenOptions struct {
+	addr, path, forwardTo, capture, ui string
+	history                            int
+	json                               bool
 }
 
 func runListen(c *cli, args []string) error {
@@ -52,11 +71,33 @@ func runListen(c *cli, args []string) error {
 	path := fs.String("path", "/webhooks/openai", "receive deliveries at this URL `PATH`")
 	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_… or whpk_…); default $"+core.EnvSecret+", else a new development secret")
 	asJSON := fs.Bool("json", false, "print one JSON object a line instead of text")
+	forwardTo := fs.String("forward-to", "", "forward each verified delivery to your app at this `URL` and answer with its answer")
+	captureFlag := fs.String("capture", "", "save every delivery as a raw HTTP request file in this `DIR`")
+	uiFlag := fs.String("ui", "", "serve the web inspector at this `ADDR` (a port alone is on 127.0.0.1)")
+	historyFlag := fs.Int("history", 500, "how many deliveries the inspector keeps (`N`)")
 	if err := c.parse(fs, listenUsage, args); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(*path, "/") {
 		return usageErrorf("--path %q must start with /", *path)
+	}
+	opts := listenOptions{addr: *addr, path: *path, capture: *captureFlag, history: *historyFlag, json: *asJSON}
+	if *forwardTo != "" {
+		target, err := parseTargetURL("--forward-to", *forwardTo)
+		if err != nil {
+			return err
+		}
+		opts.forwardTo = target
+	}
+	if flagWasSet(fs, "ui") {
+		uiAddr, err := inspectorAddr(*uiFlag)
+		if err != nil {
+			return err
+		}
+		opts.ui = uiAddr
+	}
+	if *historyFlag < 1 {
+		return usageErrorf("--history %d: keep at least 1 delivery", *historyFlag)
 	}
 	secret, source, ok := c.secretFrom(*secretFlag)
 	if !ok {
@@ -73,16 +114,47 @@ func runListen(c *cli, args []string) error {
 		}
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	rcv := &receiver{
+		secret: secret, path: opts.path, forwardTo: opts.forwardTo, now: c.now, errOut: c.stderr,
+		out: &deliveryPrinter{w: c.stdout, json: opts.json, now: c.now},
+	}
+	if opts.capture != "" {
+		if rcv.capture, err = newCaptureDir(opts.capture); err != nil {
+			return err
+		}
+	}
+	if opts.ui != "" {
+		rcv.history = newHistory(opts.history)
+	}
+	rcv.build(verifier)
+	return serveListen(c, rcv, opts, secret, source)
+}
+
+// serveListen runs the receiver (and the inspector) until SIGINT or SIGTERM.
+func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source string) error {
+	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return fmt.Errorf("%w (is another receiver running there? choose another port with --addr)", err)
 	}
-	url := receiverURL(ln.Addr(), *addr, *path)
-
-	p := &deliveryPrinter{w: c.stdout, json: *asJSON, now: c.now}
-	srv := newServer(listenHandler(verifier, *path, p))
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	url := receiverURL(ln.Addr(), opts.addr, opts.path)
+	servers := []*http.Server{newServer(rcv)}
+	listeners := []net.Listener{ln}
+	var uiURL string
+	if opts.ui != "" {
+		uiLn, err := net.Listen("tcp", opts.ui)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("--ui: %w (choose another port)", err)
+		}
+		uiURL = receiverURL(uiLn.Addr(), opts.ui, "/")
+		ui := newInspectorServer(rcv, opts.ui, url)
+		servers = append(servers, ui)
+		listeners = append(listeners, uiLn)
+	}
+	serveErr := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { serveErr <- srv.Serve(listeners[i]) }()
+	}
 
 	fmt.Fprintf(c.stderr, "%s listen: verifying deliveries at %s\n", progName, url)
 	if source == "" {
@@ -92,12 +164,28 @@ func runListen(c *cli, args []string) error {
 	} else {
 		fmt.Fprintf(c.stderr, "secret from %s (%s)\n", source, redactSecret(secret))
 	}
-	fmt.Fprintf(c.stderr, "Duplicates (same webhook-id) are acknowledged without running the handler. Ctrl-C stops.\n")
+	if opts.forwardTo != "" {
+		fmt.Fprintf(c.stderr, "Forwarding every verified delivery, redeliveries included, to %s\n", opts.forwardTo)
+	}
+	if rcv.capture != nil {
+		fmt.Fprintf(c.stderr, "Capturing every delivery in %s\n", opts.capture)
+	}
+	if uiURL != "" {
+		fmt.Fprintf(c.stderr, "Inspector at %s (keeps the last %d deliveries)\n", uiURL, opts.history)
+	}
+	if opts.forwardTo == "" {
+		fmt.Fprintf(c.stderr, "Duplicates (same webhook-id) are acknowledged without running the handler. Ctrl-C stops.\n")
+	} else {
+		fmt.Fprintf(c.stderr, "The app answers every delivery, duplicates included. Ctrl-C stops.\n")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	select {
 	case err := <-serveErr:
+		for _, srv := range servers {
+			_ = srv.Close()
+		}
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
@@ -105,54 +193,127 @@ func runListen(c *cli, args []string) error {
 	fmt.Fprintf(c.stderr, "%s listen: stopping, letting deliveries in progress finish\n", progName)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutting down: %w", err)
+		}
 	}
-	if err := <-serveErr; err != nil && !errServerClosed(err) {
-		return fmt.Errorf("serving: %w", err)
+	for range servers {
+		if err := <-serveErr; err != nil && !errServerClosed(err) {
+			return fmt.Errorf("serving: %w", err)
+		}
 	}
 	fmt.Fprintf(c.stderr, "%s listen: stopped\n", progName)
 	return nil
 }
 
-type handledKey struct{}
+// receiver is listen's endpoint: it reads each delivery, captures it, verifies it (and
+// forwards it), and reports it to the printer and the inspector's history.
+type receiver struct {
+	secret    string
+	path      string
+	forwardTo string // "" without --forward-to
+	client    *http.Client
+	endpoint  http.Handler // the verifying middleware and what follows it
+	out       *deliveryPrinter
+	errOut    io.Writer
+	capture   *captureDir // nil without --capture
+	history   *history    // nil without --ui
+	seen      *seenIDs    // with --forward-to: webhook-ids that verified
+	seq       atomic.Int64
+	now       func() time.Time
+}
 
-// listenHandler is the receiver: nethttp.Handler at path, reporting every outcome to p.
-func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handler {
-	endpoint := nethttp.Handler(v,
-		core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
-			if handled, ok := ctx.Value(handledKey{}).(*bool); ok {
-				*handled = true
-			}
-			p.received(e)
-			return nil
-		}),
-		nethttp.WithIdempotency(idempotency.NewMemoryStore()),
+// maxDeliveryBytes is the body limit of the receiver, nethttp's default.
+const maxDeliveryBytes = 1 << 20
+
+// build sets up the verifying endpoint: nethttp.Middleware with an idempotency store
+// that answers 200 {"received":true}, or, with --forward-to, without a store in front
+// of the forward to the app.
+func (rc *receiver) build(v *core.Verifier) {
+	opts := []nethttp.Option{
 		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
 		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
-			p.rejected(r, status, err)
+			if d := deliveryFrom(r.Context()); d != nil {
+				d.Reason = err.Error()
+			}
 			nethttp.WriteError(w, r, status, err)
-		}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
-			p.ignored(r, http.StatusNotFound, "this receiver answers POST "+path)
-			nethttp.WriteError(w, r, http.StatusNotFound, errors.New("not found: this receiver answers POST "+path))
-			return
+		}),
+	}
+	var next http.Handler
+	if rc.forwardTo == "" {
+		opts = append(opts, nethttp.WithIdempotency(idempotency.NewMemoryStore()))
+		next = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSONBody(w, http.StatusOK, []byte(`{"received":true}`))
+		})
+	} else {
+		rc.client = newTargetClient(forwardTimeout)
+		rc.seen = newSeenIDs(10000)
+		next = forwardHandler(rc.client, rc.forwardTo)
+	}
+	handled := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := deliveryFrom(r.Context()); d != nil {
+			d.handled = true
+			d.Event, _ = nethttp.EventFrom(r)
 		}
-		if r.Method != http.MethodPost {
-			p.ignored(r, http.StatusMethodNotAllowed, "webhooks are POSTed")
-			w.Header().Set("Allow", http.MethodPost)
-			nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
-			return
-		}
-		handled := new(bool)
-		r = r.WithContext(context.WithValue(r.Context(), handledKey{}, handled))
-		sw := &receive.StatusWriter{ResponseWriter: w}
-		endpoint.ServeHTTP(sw, r)
-		if !*handled && sw.Status() == http.StatusOK {
-			p.duplicate(r)
-		}
+		next.ServeHTTP(w, r)
 	})
+	rc.endpoint = nethttp.Middleware(v, opts...)(handled)
+}
+
+// ServeHTTP handles one request to the receiver.
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != rc.path {
+		rc.out.ignored(r, http.StatusNotFound, "this receiver answers POST "+rc.path)
+		nethttp.WriteError(w, r, http.StatusNotFound, errors.New("not found: this receiver answers POST "+rc.path))
+		return
+	}
+	if r.Method != http.MethodPost {
+		rc.out.ignored(r, http.StatusMethodNotAllowed, "webhooks are POSTed")
+		w.Header().Set("Allow", http.MethodPost)
+		nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
+		return
+	}
+	d := &delivery{N: rc.seq.Add(1), At: rc.now(), Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header.Clone()}
+	// Keep the raw body (up to one byte over the limit, so the middleware still sees
+	// a body that is too large) and give the middleware the same bytes.
+	d.Body, _ = io.ReadAll(io.LimitReader(r.Body, maxDeliveryBytes+1))
+	d.Truncated = len(d.Body) > maxDeliveryBytes
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(d.Body), r.Body), r.Body}
+	if rc.capture != nil {
+		if _, err := rc.capture.save(d); err != nil {
+			fmt.Fprintf(rc.errOut, "%s listen: capturing delivery #%d: %v\n", progName, d.N, err)
+		}
+	}
+	sw := &receive.StatusWriter{ResponseWriter: w}
+	rc.endpoint.ServeHTTP(sw, r.WithContext(withDelivery(r.Context(), d)))
+	d.Status = sw.Status()
+	switch {
+	case d.handled && rc.seen != nil && rc.seen.add(d.Header.Get(core.HeaderID)):
+		d.Verdict = verdictDuplicate
+	case d.handled:
+		d.Verdict = verdictAccepted
+	case d.Reason == "" && d.Status == http.StatusOK: // the idempotency store answered
+		d.Verdict = verdictDuplicate
+	default:
+		d.Verdict = verdictRefused
+		if d.Reason == "" {
+			d.Reason = fmt.Sprintf("answered %d", d.Status)
+		}
+		if rc.history != nil && d.Status == http.StatusBadRequest {
+			d.Diagnosis = diagnosisText(rc.secret, d.Body, core.HeadersFrom(d.Header), d.At)
+		}
+	}
+	rc.out.report(d)
+	if rc.history != nil {
+		rc.history.add(d)
+	}
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // deliveryPrinter prints what the receiver saw, one delivery at a time.
@@ -165,18 +326,23 @@ type deliveryPrinter struct {
 
 // listenLine is one line of listen --json.
 type listenLine struct {
-	Time       string          `json:"time"`
-	Outcome    string          `json:"outcome"` // received, duplicate, rejected, ignored
-	Status     int             `json:"status"`
-	Type       string          `json:"type,omitempty"`
-	EventID    string          `json:"event_id,omitempty"`
-	WebhookID  string          `json:"webhook_id,omitempty"`
-	CreatedAt  int64           `json:"created_at,omitempty"`
-	AgeSeconds *int64          `json:"age_seconds,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Method     string          `json:"method,omitempty"`
-	Path       string          `json:"path,omitempty"`
+	Time         string          `json:"time"`
+	N            int64           `json:"n,omitempty"`
+	Outcome      string          `json:"outcome"` // received, duplicate, rejected, ignored, replayed
+	Status       int             `json:"status"`
+	Type         string          `json:"type,omitempty"`
+	EventID      string          `json:"event_id,omitempty"`
+	WebhookID    string          `json:"webhook_id,omitempty"`
+	CreatedAt    int64           `json:"created_at,omitempty"`
+	AgeSeconds   *int64          `json:"age_seconds,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Method       string          `json:"method,omitempty"`
+	Path         string          `json:"path,omitempty"`
+	ReplayOf     int64           `json:"replay_of,omitempty"`
+	AppStatus    int             `json:"app_status,omitempty"`
+	AppLatencyMS *float64        `json:"app_latency_ms,omitempty"`
+	AppError     string          `json:"app_error,omitempty"`
 }
 
 func (p *deliveryPrinter) emit(line listenLine, text string) {
@@ -193,39 +359,79 @@ func (p *deliveryPrinter) emit(line listenLine, text string) {
 	fmt.Fprintf(p.w, "%s %s\n", p.now().Format(time.TimeOnly), text)
 }
 
-func (p *deliveryPrinter) received(e *core.Event) {
-	now := p.now()
-	age := int64(now.Sub(e.Timestamp) / time.Second) // the timestamp has whole seconds: floor
-	var data bytes.Buffer
-	if err := json.Compact(&data, e.Data); err != nil {
-		data.Reset()
-		data.Write(e.Data)
+// report prints d according to its verdict, with the app's answer when it was forwarded.
+func (p *deliveryPrinter) report(d *delivery) {
+	id := truncateText(d.Header.Get(core.HeaderID), 64)
+	line := listenLine{Time: d.At.UTC().Format(time.RFC3339), N: d.N, Status: d.Status, WebhookID: id, ReplayOf: d.ReplayOf}
+	app := ""
+	if d.App != nil {
+		ms := float64(d.App.Latency.Microseconds()) / 1000
+		line.AppLatencyMS = &ms
+		line.AppStatus = d.App.Status
+		if d.App.Err != nil {
+			line.AppError = d.App.Err.Error()
+		}
+		app = "  " + appSummary(d)
 	}
-	line := listenLine{
-		Time: now.UTC().Format(time.RFC3339), Outcome: "received", Status: http.StatusOK,
-		Type: string(e.Type), EventID: e.ID, WebhookID: e.WebhookID, CreatedAt: e.CreatedAt,
-		AgeSeconds: &age, Data: json.RawMessage(data.Bytes()),
+	switch d.Verdict {
+	case verdictAccepted, verdictReplayed:
+		line.Outcome = "received"
+		what := "received "
+		if d.Verdict == verdictReplayed {
+			line.Outcome, what = "replayed", fmt.Sprintf("replayed  #%d as", d.ReplayOf)
+		}
+		if d.Event == nil {
+			p.emit(line, fmt.Sprintf("%s webhook-id %s%s", what, id, app))
+			return
+		}
+		e := d.Event
+		age := int64(d.At.Sub(e.Timestamp) / time.Second) // the timestamp has whole seconds: floor
+		var data bytes.Buffer
+		if err := json.Compact(&data, e.Data); err != nil {
+			data.Reset()
+			data.Write(e.Data)
+		}
+		line.Type, line.EventID, line.CreatedAt, line.AgeSeconds = string(e.Type), e.ID, e.CreatedAt, &age
+		if data.Len() > 0 {
+			line.Data = json.RawMessage(data.Bytes())
+		}
+		p.emit(line, fmt.Sprintf("%s %s  %s  webhook-id %s  age %ds%s  data %s", what, e.Type, e.ID, e.WebhookID, age, app, data.String()))
+	case verdictDuplicate:
+		line.Outcome = "duplicate"
+		if d.App == nil {
+			p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
+			return
+		}
+		p.emit(line, fmt.Sprintf("duplicate %d  webhook-id %s  a redelivery of a webhook-id seen before, forwarded%s", d.Status, id, app))
+	default:
+		line.Outcome, line.Error = "rejected", d.Reason
+		shown := id
+		if shown == "" {
+			shown = "(none)"
+		}
+		p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", d.Status, shown, d.Reason))
 	}
-	if data.Len() == 0 {
-		line.Data = nil
-	}
-	p.emit(line, fmt.Sprintf("received  %s  %s  webhook-id %s  age %ds  data %s", e.Type, e.ID, e.WebhookID, age, data.String()))
 }
 
-func (p *deliveryPrinter) rejected(r *http.Request, status int, err error) {
-	id := truncateText(r.Header.Get(core.HeaderID), 64)
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "rejected", Status: status, WebhookID: id, Error: err.Error()}
-	shown := id
-	if shown == "" {
-		shown = "(none)"
+// appSummary is the app's part of a printed line: "app 200 3.1ms", or why it did not answer.
+func appSummary(d *delivery) string {
+	a := d.App
+	if a.Status == 0 {
+		return fmt.Sprintf("app unreachable (%s): answered %d", unreachableHint(a.Err), d.Status)
 	}
-	p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", status, shown, err.Error()))
+	return fmt.Sprintf("app %d %s", a.Status, formatLatency(a.Latency))
 }
 
-func (p *deliveryPrinter) duplicate(r *http.Request) {
-	id := truncateText(r.Header.Get(core.HeaderID), 64)
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "duplicate", Status: http.StatusOK, WebhookID: id}
-	p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
+// formatLatency rounds a latency for display: 3.1ms, 250µs, 1.2s.
+func formatLatency(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	default:
+		return d.Round(time.Microsecond).String()
+	}
 }
 
 func (p *deliveryPrinter) ignored(r *http.Request, status int, why string) {
