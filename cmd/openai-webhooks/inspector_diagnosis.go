@@ -29,7 +29,7 @@ func diagnosisText(secret string, body []byte, h core.Headers, now time.Time) st
 		}
 	}
 	var b strings.Builder
-	report.print(&b, headline, 100)
+	report.print(&b, headline, 88)
 	text := b.String()
 	for _, s := range []string{strings.TrimSpace(secret), redactSecret(secret)} {
 		if s != "" {

@@ -52,7 +52,12 @@
       el("td", "type", d.type || "—"), el("td", "wid", d.webhook_id || "(none)"));
     const verdict = el("td", "verdict");
     verdict.append(el("span", "badge b-" + d.verdict, verdictText(d)));
-    if (d.reason) verdict.append(el("div", "reason", d.reason));
+    if (d.reason) {
+      // The first clause in the row, the whole reason in the detail view.
+      const reason = el("div", "reason", d.reason.split(":")[0]);
+      reason.title = d.reason;
+      verdict.append(reason);
+    }
     tr.append(verdict, el("td", "app", appText(d)));
     const action = el("td", "action");
     const button = el("button", "replay", "Replay");
