@@ -101,7 +101,6 @@ func forwardHandler(client *http.Client, target string) http.Handler {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		d.handled = true
 		res := postToApp(r.Context(), client, target, d.Header, d.Body)
 		d.App = res
 		if res.Err != nil && res.Status == 0 {

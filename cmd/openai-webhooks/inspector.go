@@ -158,6 +158,10 @@ func writeAPI(w http.ResponseWriter, status int, v any) {
 // "delivery" event for each new delivery, until the page goes or listen stops.
 func serveEvents(w http.ResponseWriter, r *http.Request, rc *receiver, info func() inspectorInfo) {
 	rctl := http.NewResponseController(w)
+	// The stream stays open: the server's read deadline would otherwise end it (and
+	// cancel its context) after ReadTimeout.
+	_ = rctl.SetReadDeadline(time.Time{})
+	_ = rctl.SetWriteDeadline(time.Time{})
 	snapshot, ch, cancel := rc.history.subscribe()
 	defer cancel()
 	first := info()

@@ -74,7 +74,7 @@ func runListen(c *cli, args []string) error {
 	forwardTo := fs.String("forward-to", "", "forward each verified delivery to your app at this `URL` and answer with its answer")
 	captureFlag := fs.String("capture", "", "save every delivery as a raw HTTP request file in this `DIR`")
 	uiFlag := fs.String("ui", "", "serve the web inspector at this `ADDR` (a port alone is on 127.0.0.1)")
-	historyFlag := fs.Int("history", 500, "how many deliveries the inspector keeps (`N`)")
+	historyFlag := fs.Int("history", 500, "the inspector keeps the last `N` deliveries")
 	if err := c.parse(fs, listenUsage, args); err != nil {
 		return err
 	}
