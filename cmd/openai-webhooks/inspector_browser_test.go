@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -31,20 +32,54 @@ const browserMissing = "Chromium not found: install it (apt-get install -y chrom
 // when asked to, outside CI).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatal(browserMissing + " (CI=true: Chromium must be present)")
-	}
-	if skip, _ := strconv.ParseBool(os.Getenv(envSkipBrowser)); skip {
+	path, skip, err := findChromium(exec.LookPath, os.Getenv)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case skip:
 		fmt.Fprintf(os.Stderr, "\n!!! Chromium not found and %s is set: the browser test is SKIPPED !!!\n\n", envSkipBrowser)
 		t.Skip("Chromium not found and " + envSkipBrowser + " is set")
 	}
-	t.Fatal(browserMissing)
-	return ""
+	return path
+}
+
+// findChromium looks Chromium up on PATH. Without it, the answer is an error with the
+// install command, or skip when OPENAI_WEBHOOKS_SKIP_BROWSER is set and CI is not.
+func findChromium(lookPath func(string) (string, error), getenv func(string) string) (path string, skip bool, err error) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
+		if path, err := lookPath(name); err == nil {
+			return path, false, nil
+		}
+	}
+	if ci, _ := strconv.ParseBool(getenv("CI")); ci {
+		return "", false, errors.New(browserMissing + " (CI=true: Chromium must be present)")
+	}
+	if skip, _ := strconv.ParseBool(getenv(envSkipBrowser)); skip {
+		return "", true, nil
+	}
+	return "", false, errors.New(browserMissing)
+}
+
+func TestFindChromium(t *testing.T) {
+	none := func(string) (string, error) { return "", exec.ErrNotFound }
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if path, skip, err := findChromium(func(name string) (string, error) {
+		if name == "chromium" {
+			return "/usr/bin/chromium", nil
+		}
+		return "", exec.ErrNotFound
+	}, env(nil)); path != "/usr/bin/chromium" || skip || err != nil {
+		t.Errorf("found: %q %v %v", path, skip, err)
+	}
+	if _, skip, err := findChromium(none, env(nil)); skip || err == nil || !strings.Contains(err.Error(), "apt-get install -y chromium") {
+		t.Errorf("missing: skip %v, err %v; want a failure with the install command", skip, err)
+	}
+	if _, skip, err := findChromium(none, env(map[string]string{envSkipBrowser: "1"})); !skip || err != nil {
+		t.Errorf("missing, opted out: skip %v, err %v", skip, err)
+	}
+	if _, skip, err := findChromium(none, env(map[string]string{envSkipBrowser: "1", "CI": "true"})); skip || err == nil || !strings.Contains(err.Error(), "CI=true") {
+		t.Errorf("missing under CI: skip %v, err %v; want a failure", skip, err)
+	}
 }
 
 // TestInspectorBrowser drives the inspector in headless Chromium: rows appear live with
