@@ -67,7 +67,7 @@
     button.title = state.forwardTo
       ? "Send it to " + state.forwardTo + " again, re-signed with listen's secret"
       : "Start listen with --forward-to to replay deliveries to your app";
-    button.addEventListener("click", (ev) => { ev.stopPropagation(); replay(d.n, button); });
+    button.addEventListener("click", (ev) => { ev.stopPropagation(); replay(d, button); });
     action.append(button);
     tr.append(action);
     tr.addEventListener("click", () => select(d.n));
@@ -139,7 +139,8 @@
     $("body").textContent = pretty(d.body);
   }
 
-  async function replay(n, button) {
+  async function replay(d, button) {
+    const n = d.n;
     button.disabled = true;
     try {
       const resp = await fetch("/api/deliveries/" + n + "/replay", { method: "POST", headers: { Accept: "application/json" } });
@@ -153,7 +154,7 @@
     } catch (e) {
       flash("replay of #" + n + " failed: " + e, true);
     } finally {
-      button.disabled = !state.forwardTo;
+      button.disabled = !state.forwardTo || !!d.truncated;
     }
   }
 
