@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -140,4 +141,24 @@ func targetHost(target string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// forwardsToItself reports whether target names the receiver's own port on this
+// machine: forwarding there would send each delivery back to listen without end.
+func forwardsToItself(target string, listening net.Addr) bool {
+	u, err := url.Parse(target)
+	if err != nil {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	_, listenPort, err := net.SplitHostPort(listening.String())
+	if err != nil || port != listenPort {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	ip := net.ParseIP(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified()))
 }

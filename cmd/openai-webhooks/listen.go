@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,15 +12,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/receive"
-	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
 var listenUsage = cmdUsage{
@@ -136,6 +126,10 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 	if err != nil {
 		return fmt.Errorf("%w (is another receiver running there? choose another port with --addr)", err)
 	}
+	if opts.forwardTo != "" && forwardsToItself(opts.forwardTo, ln.Addr()) {
+		_ = ln.Close()
+		return usageErrorf("--forward-to %s is this receiver itself (listening on %s): give your app's URL", opts.forwardTo, ln.Addr())
+	}
 	url := receiverURL(ln.Addr(), opts.addr, opts.path)
 	servers := []*http.Server{newServer(rcv)}
 	listeners := []net.Listener{ln}
@@ -205,238 +199,6 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 	}
 	fmt.Fprintf(c.stderr, "%s listen: stopped\n", progName)
 	return nil
-}
-
-// receiver is listen's endpoint: it reads each delivery, captures it, verifies it (and
-// forwards it), and reports it to the printer and the inspector's history.
-type receiver struct {
-	secret    string
-	path      string
-	forwardTo string // "" without --forward-to
-	client    *http.Client
-	endpoint  http.Handler // the verifying middleware and what follows it
-	out       *deliveryPrinter
-	errOut    io.Writer
-	capture   *captureDir // nil without --capture
-	history   *history    // nil without --ui
-	seen      *seenIDs    // with --forward-to: webhook-ids that verified
-	seq       atomic.Int64
-	now       func() time.Time
-}
-
-// maxDeliveryBytes is the body limit of the receiver, nethttp's default.
-const maxDeliveryBytes = 1 << 20
-
-// build sets up the verifying endpoint: nethttp.Middleware with an idempotency store
-// that answers 200 {"received":true}, or, with --forward-to, without a store in front
-// of the forward to the app.
-func (rc *receiver) build(v *core.Verifier) {
-	opts := []nethttp.Option{
-		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
-		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
-			if d := deliveryFrom(r.Context()); d != nil {
-				d.Reason = err.Error()
-			}
-			nethttp.WriteError(w, r, status, err)
-		}),
-	}
-	var next http.Handler
-	if rc.forwardTo == "" {
-		opts = append(opts, nethttp.WithIdempotency(idempotency.NewMemoryStore()))
-		next = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			writeJSONBody(w, http.StatusOK, []byte(`{"received":true}`))
-		})
-	} else {
-		rc.client = newTargetClient(forwardTimeout)
-		rc.seen = newSeenIDs(10000)
-		next = forwardHandler(rc.client, rc.forwardTo)
-	}
-	handled := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if d := deliveryFrom(r.Context()); d != nil {
-			d.handled = true
-			d.Event, _ = nethttp.EventFrom(r)
-		}
-		next.ServeHTTP(w, r)
-	})
-	rc.endpoint = nethttp.Middleware(v, opts...)(handled)
-}
-
-// ServeHTTP handles one request to the receiver.
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != rc.path {
-		rc.out.ignored(r, http.StatusNotFound, "this receiver answers POST "+rc.path)
-		nethttp.WriteError(w, r, http.StatusNotFound, errors.New("not found: this receiver answers POST "+rc.path))
-		return
-	}
-	if r.Method != http.MethodPost {
-		rc.out.ignored(r, http.StatusMethodNotAllowed, "webhooks are POSTed")
-		w.Header().Set("Allow", http.MethodPost)
-		nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
-		return
-	}
-	d := &delivery{N: rc.seq.Add(1), At: rc.now(), Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header.Clone()}
-	// Keep the raw body (up to one byte over the limit, so the middleware still sees
-	// a body that is too large) and give the middleware the same bytes.
-	d.Body, _ = io.ReadAll(io.LimitReader(r.Body, maxDeliveryBytes+1))
-	d.Truncated = len(d.Body) > maxDeliveryBytes
-	r.Body = readCloser{io.MultiReader(bytes.NewReader(d.Body), r.Body), r.Body}
-	if rc.capture != nil {
-		if _, err := rc.capture.save(d); err != nil {
-			fmt.Fprintf(rc.errOut, "%s listen: capturing delivery #%d: %v\n", progName, d.N, err)
-		}
-	}
-	sw := &receive.StatusWriter{ResponseWriter: w}
-	rc.endpoint.ServeHTTP(sw, r.WithContext(withDelivery(r.Context(), d)))
-	d.Status = sw.Status()
-	switch {
-	case d.handled && rc.seen != nil && rc.seen.add(d.Header.Get(core.HeaderID)):
-		d.Verdict = verdictDuplicate
-	case d.handled:
-		d.Verdict = verdictAccepted
-	case d.Reason == "" && d.Status == http.StatusOK: // the idempotency store answered
-		d.Verdict = verdictDuplicate
-	default:
-		d.Verdict = verdictRefused
-		if d.Reason == "" {
-			d.Reason = fmt.Sprintf("answered %d", d.Status)
-		}
-		if rc.history != nil && d.Status == http.StatusBadRequest {
-			d.Diagnosis = diagnosisText(rc.secret, d.Body, core.HeadersFrom(d.Header), d.At)
-		}
-	}
-	rc.out.report(d)
-	if rc.history != nil {
-		rc.history.add(d)
-	}
-}
-
-// readCloser reads from one reader and closes another.
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-// deliveryPrinter prints what the receiver saw, one delivery at a time.
-type deliveryPrinter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
-	now  func() time.Time
-}
-
-// listenLine is one line of listen --json.
-type listenLine struct {
-	Time         string          `json:"time"`
-	N            int64           `json:"n,omitempty"`
-	Outcome      string          `json:"outcome"` // received, duplicate, rejected, ignored, replayed
-	Status       int             `json:"status"`
-	Type         string          `json:"type,omitempty"`
-	EventID      string          `json:"event_id,omitempty"`
-	WebhookID    string          `json:"webhook_id,omitempty"`
-	CreatedAt    int64           `json:"created_at,omitempty"`
-	AgeSeconds   *int64          `json:"age_seconds,omitempty"`
-	Data         json.RawMessage `json:"data,omitempty"`
-	Error        string          `json:"error,omitempty"`
-	Method       string          `json:"method,omitempty"`
-	Path         string          `json:"path,omitempty"`
-	ReplayOf     int64           `json:"replay_of,omitempty"`
-	AppStatus    int             `json:"app_status,omitempty"`
-	AppLatencyMS *float64        `json:"app_latency_ms,omitempty"`
-	AppError     string          `json:"app_error,omitempty"`
-}
-
-func (p *deliveryPrinter) emit(line listenLine, text string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.json {
-		b, err := json.Marshal(line)
-		if err != nil {
-			return
-		}
-		fmt.Fprintf(p.w, "%s\n", b)
-		return
-	}
-	fmt.Fprintf(p.w, "%s %s\n", p.now().Format(time.TimeOnly), text)
-}
-
-// report prints d according to its verdict, with the app's answer when it was forwarded.
-func (p *deliveryPrinter) report(d *delivery) {
-	id := truncateText(d.Header.Get(core.HeaderID), 64)
-	line := listenLine{Time: d.At.UTC().Format(time.RFC3339), N: d.N, Status: d.Status, WebhookID: id, ReplayOf: d.ReplayOf}
-	app := ""
-	if d.App != nil {
-		ms := float64(d.App.Latency.Microseconds()) / 1000
-		line.AppLatencyMS = &ms
-		line.AppStatus = d.App.Status
-		if d.App.Err != nil {
-			line.AppError = d.App.Err.Error()
-		}
-		app = "  " + appSummary(d)
-	}
-	switch d.Verdict {
-	case verdictAccepted, verdictReplayed:
-		line.Outcome = "received"
-		what := "received "
-		if d.Verdict == verdictReplayed {
-			line.Outcome, what = "replayed", fmt.Sprintf("replayed  #%d as", d.ReplayOf)
-		}
-		if d.Event == nil {
-			p.emit(line, fmt.Sprintf("%s webhook-id %s%s", what, id, app))
-			return
-		}
-		e := d.Event
-		age := int64(d.At.Sub(e.Timestamp) / time.Second) // the timestamp has whole seconds: floor
-		var data bytes.Buffer
-		if err := json.Compact(&data, e.Data); err != nil {
-			data.Reset()
-			data.Write(e.Data)
-		}
-		line.Type, line.EventID, line.CreatedAt, line.AgeSeconds = string(e.Type), e.ID, e.CreatedAt, &age
-		if data.Len() > 0 {
-			line.Data = json.RawMessage(data.Bytes())
-		}
-		p.emit(line, fmt.Sprintf("%s %s  %s  webhook-id %s  age %ds%s  data %s", what, e.Type, e.ID, e.WebhookID, age, app, data.String()))
-	case verdictDuplicate:
-		line.Outcome = "duplicate"
-		if d.App == nil {
-			p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
-			return
-		}
-		p.emit(line, fmt.Sprintf("duplicate %d  webhook-id %s  a redelivery of a webhook-id seen before, forwarded%s", d.Status, id, app))
-	default:
-		line.Outcome, line.Error = "rejected", d.Reason
-		shown := id
-		if shown == "" {
-			shown = "(none)"
-		}
-		p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", d.Status, shown, d.Reason))
-	}
-}
-
-// appSummary is the app's part of a printed line: "app 200 3.1ms", or why it did not answer.
-func appSummary(d *delivery) string {
-	a := d.App
-	if a.Status == 0 {
-		return fmt.Sprintf("app unreachable (%s): answered %d", unreachableHint(a.Err), d.Status)
-	}
-	return fmt.Sprintf("app %d %s", a.Status, formatLatency(a.Latency))
-}
-
-// formatLatency rounds a latency for display: 3.1ms, 250µs, 1.2s.
-func formatLatency(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	default:
-		return d.Round(time.Microsecond).String()
-	}
-}
-
-func (p *deliveryPrinter) ignored(r *http.Request, status int, why string) {
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "ignored", Status: status, Method: r.Method, Path: r.URL.Path, Error: why}
-	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, truncateText(r.URL.Path, 80), why))
 }
 
 // receiverURL is the URL to send to: the listener's address, with localhost for a

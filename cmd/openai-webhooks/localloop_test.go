@@ -200,6 +200,14 @@ func TestListenForwardToUsage(t *testing.T) {
 		r := runCLI(t, "", nil, tc.args...)
 		wantCode(t, r, 2)
 	}
+	port, err := testkit.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	r := runCLI(t, "", nil, "listen", "--addr", addr, "--forward-to", "http://localhost:"+strconv.Itoa(port)+"/webhooks/openai")
+	wantCode(t, r, 2)
+	wantContains(t, "listen forwarding to itself", r.stderr, "is this receiver itself")
 }
 
 // staleCapture has listen capture a delivery signed ten minutes ago, and returns the file.
