@@ -158,6 +158,10 @@ func TestInspectorBrowser(t *testing.T) {
 		}
 	}
 
+	// shown waits until the detail view shows delivery n.
+	shown := func(n int) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](fmt.Sprintf(`!document.getElementById("detail").hidden && document.getElementById("detail-title").textContent.startsWith("#%d ")`, n))
+	}
 	row := func(id, verdict string) string {
 		return fmt.Sprintf(`#rows tr[data-webhook-id=%q][data-verdict=%q]`, id, verdict)
 	}
@@ -180,8 +184,7 @@ func TestInspectorBrowser(t *testing.T) {
 	}
 
 	// The detail view of the refused delivery shows verify's diagnosis.
-	do("opening the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"),
-		chromedp.WaitVisible("#diagnosis"))
+	do("opening the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"), shown(3))
 	wantContains(t, "diagnosis", text("#diagnosis"), "verify: FAILED at the signature check", "signature  FAIL")
 	wantContains(t, "headers", text("#headers"), "Webhook-Id: wh_forged", "Webhook-Signature: v1,")
 	if strings.Contains(text("body"), secret) || strings.Contains(text("body"), redactSecret(secret)) {
@@ -198,8 +201,7 @@ func TestInspectorBrowser(t *testing.T) {
 	wantContains(t, "replayed row", text(row("wh_accepted", verdictReplayed)), "replay of #1", "202 · ")
 
 	// The hostile body is text: no element made from it, no script run.
-	do("opening the hostile delivery", chromedp.Click(row("wh_hostile", verdictAccepted)+" td.wid"),
-		chromedp.WaitVisible("#body"))
+	do("opening the hostile delivery", chromedp.Click(row("wh_hostile", verdictAccepted)+" td.wid"), shown(4))
 	wantContains(t, "hostile body", text("#body"), `<script>window.__pwned=2</script>`, `<img src=x onerror=\"window.__pwned=3\">`)
 	wantContains(t, "hostile row", text(row("wh_hostile", verdictAccepted)+" td.type"), `<img src=x onerror="window.__pwned=1">`)
 	if !eval(`typeof window.__pwned === "undefined"`) {
@@ -213,8 +215,7 @@ func TestInspectorBrowser(t *testing.T) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join("..", "..", path) // relative to the repository root
 		}
-		do("selecting the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"),
-			chromedp.WaitVisible("#diagnosis"))
+		do("selecting the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"), shown(3))
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)

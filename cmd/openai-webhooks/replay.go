@@ -116,6 +116,9 @@ func (c *cli) replayOne(client *http.Client, target string, signer *core.Signer,
 		return false
 	}
 	fmt.Fprintf(c.stdout, "%s  %d %s  %s  %s\n", prefix, res.Status, http.StatusText(res.Status), formatLatency(res.Latency), answerStart(res.Body))
+	for _, note := range captured.notes {
+		fmt.Fprintf(c.stdout, "  note: %s\n", note)
+	}
 	if signer == nil && res.Status == http.StatusBadRequest && bytes.Contains(bytes.ToLower(res.Body), []byte("timestamp")) {
 		age := ""
 		if ts, ok := parseUnixSeconds(h.Timestamp); ok {
