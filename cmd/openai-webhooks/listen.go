@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,24 +12,30 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/receive"
-	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
 var listenUsage = cmdUsage{
 	name:     "listen",
-	synopsis: "[--addr :3000] [--path /webhooks/openai] [--secret whsec_…] [--json]",
-	about: `Runs a receiver that verifies every delivery as the library does (nethttp.Handler
+	synopsis: "[--addr :3000] [--path /webhooks/openai] [--secret whsec_…] [--forward-to URL] [--capture DIR] [--ui ADDR] [--json]",
+	about: `Runs a receiver that verifies every delivery as the library does (nethttp.Middleware
 with an in-memory idempotency store) and prints each one as it arrives: type, event id,
 webhook-id, age and data. Rejected deliveries are printed with the status answered and
 the reason; a duplicate webhook-id is acknowledged (200) without running the handler
 again. With --json, each line is one JSON object, for jq.
+
+The local loop: with --forward-to, every delivery that verifies (redeliveries
+included, so the app can test its own idempotency) is sent on to your app byte for byte
+(body, webhook-id, webhook-timestamp, webhook-signature, content-type): the app verifies
+it with the same secret, and the sender gets the app's status and body back (502 when
+the app cannot be reached). Each line adds the app's status and latency. With
+--capture, every delivery, accepted or refused, is saved as one raw HTTP request file
+that 'verify --request' and 'replay' read. With --ui, a web inspector shows the
+deliveries live, explains refused ones, and replays them to the app; it listens on
+loopback unless a host is given (--ui 4000 is 127.0.0.1:4000).
 
 The secret is --secret, else $OPENAI_WEBHOOK_SECRET, else a development secret made
 for this run, printed with the exact 'send' command that delivers to it. Point OpenAI
@@ -42,8 +43,16 @@ for this run, printed with the exact 'send' command that delivers to it. Point O
 standard error, the deliveries to standard output. SIGINT (Ctrl-C) or SIGTERM stops it
 gracefully.`,
 	examples: `openai-webhooks listen
-OPENAI_WEBHOOK_SECRET=whsec_… openai-webhooks listen --addr 127.0.0.1:8080 --path /hooks
+OPENAI_WEBHOOK_SECRET=whsec_… openai-webhooks listen --forward-to http://localhost:8080/webhooks/openai --ui 4000
+openai-webhooks listen --capture deliveries/   # then: openai-webhooks replay deliveries/ --to …
 openai-webhooks listen --json | jq -r 'select(.outcome == "rejected") | .error'`,
+}
+
+// listenOptions are the flags of listen, checked.
+type listenOptions struct {
+	addr, path, forwardTo, capture, ui string
+	history                            int
+	json                               bool
 }
 
 func runListen(c *cli, args []string) error {
@@ -52,11 +61,33 @@ func runListen(c *cli, args []string) error {
 	path := fs.String("path", "/webhooks/openai", "receive deliveries at this URL `PATH`")
 	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_… or whpk_…); default $"+core.EnvSecret+", else a new development secret")
 	asJSON := fs.Bool("json", false, "print one JSON object a line instead of text")
+	forwardTo := fs.String("forward-to", "", "forward each verified delivery to your app at this `URL` and answer with its answer")
+	captureFlag := fs.String("capture", "", "save every delivery as a raw HTTP request file in this `DIR`")
+	uiFlag := fs.String("ui", "", "serve the web inspector at this `ADDR` (a port alone is on 127.0.0.1)")
+	historyFlag := fs.Int("history", 500, "the inspector keeps the last `N` deliveries")
 	if err := c.parse(fs, listenUsage, args); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(*path, "/") {
 		return usageErrorf("--path %q must start with /", *path)
+	}
+	opts := listenOptions{addr: *addr, path: *path, capture: *captureFlag, history: *historyFlag, json: *asJSON}
+	if *forwardTo != "" {
+		target, err := parseTargetURL("--forward-to", *forwardTo)
+		if err != nil {
+			return err
+		}
+		opts.forwardTo = target
+	}
+	if flagWasSet(fs, "ui") {
+		uiAddr, err := inspectorAddr(*uiFlag)
+		if err != nil {
+			return err
+		}
+		opts.ui = uiAddr
+	}
+	if *historyFlag < 1 {
+		return usageErrorf("--history %d: keep at least 1 delivery", *historyFlag)
 	}
 	secret, source, ok := c.secretFrom(*secretFlag)
 	if !ok {
@@ -73,16 +104,51 @@ func runListen(c *cli, args []string) error {
 		}
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	rcv := &receiver{
+		secret: secret, path: opts.path, forwardTo: opts.forwardTo, now: c.now, errOut: c.stderr,
+		out: &deliveryPrinter{w: c.stdout, json: opts.json, now: c.now},
+	}
+	if opts.capture != "" {
+		if rcv.capture, err = newCaptureDir(opts.capture); err != nil {
+			return err
+		}
+	}
+	if opts.ui != "" {
+		rcv.history = newHistory(opts.history)
+	}
+	rcv.build(verifier)
+	return serveListen(c, rcv, opts, secret, source)
+}
+
+// serveListen runs the receiver (and the inspector) until SIGINT or SIGTERM.
+func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source string) error {
+	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return fmt.Errorf("%w (is another receiver running there? choose another port with --addr)", err)
 	}
-	url := receiverURL(ln.Addr(), *addr, *path)
-
-	p := &deliveryPrinter{w: c.stdout, json: *asJSON, now: c.now}
-	srv := newServer(listenHandler(verifier, *path, p))
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	if opts.forwardTo != "" && forwardsToItself(opts.forwardTo, ln.Addr()) {
+		_ = ln.Close()
+		return usageErrorf("--forward-to %s is this receiver itself (listening on %s): give your app's URL", opts.forwardTo, ln.Addr())
+	}
+	url := receiverURL(ln.Addr(), opts.addr, opts.path)
+	servers := []*http.Server{newServer(rcv)}
+	listeners := []net.Listener{ln}
+	var uiURL string
+	if opts.ui != "" {
+		uiLn, err := net.Listen("tcp", opts.ui)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("--ui: %w (choose another port)", err)
+		}
+		uiURL = receiverURL(uiLn.Addr(), opts.ui, "/")
+		ui := newInspectorServer(rcv, opts.ui, url)
+		servers = append(servers, ui)
+		listeners = append(listeners, uiLn)
+	}
+	serveErr := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { serveErr <- srv.Serve(listeners[i]) }()
+	}
 
 	fmt.Fprintf(c.stderr, "%s listen: verifying deliveries at %s\n", progName, url)
 	if source == "" {
@@ -92,12 +158,28 @@ func runListen(c *cli, args []string) error {
 	} else {
 		fmt.Fprintf(c.stderr, "secret from %s (%s)\n", source, redactSecret(secret))
 	}
-	fmt.Fprintf(c.stderr, "Duplicates (same webhook-id) are acknowledged without running the handler. Ctrl-C stops.\n")
+	if opts.forwardTo != "" {
+		fmt.Fprintf(c.stderr, "Forwarding every verified delivery, redeliveries included, to %s\n", opts.forwardTo)
+	}
+	if rcv.capture != nil {
+		fmt.Fprintf(c.stderr, "Capturing every delivery in %s\n", opts.capture)
+	}
+	if uiURL != "" {
+		fmt.Fprintf(c.stderr, "Inspector at %s (keeps the last %d deliveries)\n", uiURL, opts.history)
+	}
+	if opts.forwardTo == "" {
+		fmt.Fprintf(c.stderr, "Duplicates (same webhook-id) are acknowledged without running the handler. Ctrl-C stops.\n")
+	} else {
+		fmt.Fprintf(c.stderr, "The app answers every delivery, duplicates included. Ctrl-C stops.\n")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	select {
 	case err := <-serveErr:
+		for _, srv := range servers {
+			_ = srv.Close()
+		}
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
@@ -105,132 +187,18 @@ func runListen(c *cli, args []string) error {
 	fmt.Fprintf(c.stderr, "%s listen: stopping, letting deliveries in progress finish\n", progName)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutting down: %w", err)
+		}
 	}
-	if err := <-serveErr; err != nil && !errServerClosed(err) {
-		return fmt.Errorf("serving: %w", err)
+	for range servers {
+		if err := <-serveErr; err != nil && !errServerClosed(err) {
+			return fmt.Errorf("serving: %w", err)
+		}
 	}
 	fmt.Fprintf(c.stderr, "%s listen: stopped\n", progName)
 	return nil
-}
-
-type handledKey struct{}
-
-// listenHandler is the receiver: nethttp.Handler at path, reporting every outcome to p.
-func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handler {
-	endpoint := nethttp.Handler(v,
-		core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
-			if handled, ok := ctx.Value(handledKey{}).(*bool); ok {
-				*handled = true
-			}
-			p.received(e)
-			return nil
-		}),
-		nethttp.WithIdempotency(idempotency.NewMemoryStore()),
-		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
-		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
-			p.rejected(r, status, err)
-			nethttp.WriteError(w, r, status, err)
-		}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
-			p.ignored(r, http.StatusNotFound, "this receiver answers POST "+path)
-			nethttp.WriteError(w, r, http.StatusNotFound, errors.New("not found: this receiver answers POST "+path))
-			return
-		}
-		if r.Method != http.MethodPost {
-			p.ignored(r, http.StatusMethodNotAllowed, "webhooks are POSTed")
-			w.Header().Set("Allow", http.MethodPost)
-			nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
-			return
-		}
-		handled := new(bool)
-		r = r.WithContext(context.WithValue(r.Context(), handledKey{}, handled))
-		sw := &receive.StatusWriter{ResponseWriter: w}
-		endpoint.ServeHTTP(sw, r)
-		if !*handled && sw.Status() == http.StatusOK {
-			p.duplicate(r)
-		}
-	})
-}
-
-// deliveryPrinter prints what the receiver saw, one delivery at a time.
-type deliveryPrinter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
-	now  func() time.Time
-}
-
-// listenLine is one line of listen --json.
-type listenLine struct {
-	Time       string          `json:"time"`
-	Outcome    string          `json:"outcome"` // received, duplicate, rejected, ignored
-	Status     int             `json:"status"`
-	Type       string          `json:"type,omitempty"`
-	EventID    string          `json:"event_id,omitempty"`
-	WebhookID  string          `json:"webhook_id,omitempty"`
-	CreatedAt  int64           `json:"created_at,omitempty"`
-	AgeSeconds *int64          `json:"age_seconds,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Method     string          `json:"method,omitempty"`
-	Path       string          `json:"path,omitempty"`
-}
-
-func (p *deliveryPrinter) emit(line listenLine, text string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.json {
-		b, err := json.Marshal(line)
-		if err != nil {
-			return
-		}
-		fmt.Fprintf(p.w, "%s\n", b)
-		return
-	}
-	fmt.Fprintf(p.w, "%s %s\n", p.now().Format(time.TimeOnly), text)
-}
-
-func (p *deliveryPrinter) received(e *core.Event) {
-	now := p.now()
-	age := int64(now.Sub(e.Timestamp) / time.Second) // the timestamp has whole seconds: floor
-	var data bytes.Buffer
-	if err := json.Compact(&data, e.Data); err != nil {
-		data.Reset()
-		data.Write(e.Data)
-	}
-	line := listenLine{
-		Time: now.UTC().Format(time.RFC3339), Outcome: "received", Status: http.StatusOK,
-		Type: string(e.Type), EventID: e.ID, WebhookID: e.WebhookID, CreatedAt: e.CreatedAt,
-		AgeSeconds: &age, Data: json.RawMessage(data.Bytes()),
-	}
-	if data.Len() == 0 {
-		line.Data = nil
-	}
-	p.emit(line, fmt.Sprintf("received  %s  %s  webhook-id %s  age %ds  data %s", e.Type, e.ID, e.WebhookID, age, data.String()))
-}
-
-func (p *deliveryPrinter) rejected(r *http.Request, status int, err error) {
-	id := truncateText(r.Header.Get(core.HeaderID), 64)
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "rejected", Status: status, WebhookID: id, Error: err.Error()}
-	shown := id
-	if shown == "" {
-		shown = "(none)"
-	}
-	p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", status, shown, err.Error()))
-}
-
-func (p *deliveryPrinter) duplicate(r *http.Request) {
-	id := truncateText(r.Header.Get(core.HeaderID), 64)
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "duplicate", Status: http.StatusOK, WebhookID: id}
-	p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
-}
-
-func (p *deliveryPrinter) ignored(r *http.Request, status int, why string) {
-	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "ignored", Status: status, Method: r.Method, Path: r.URL.Path, Error: why}
-	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, truncateText(r.URL.Path, 80), why))
 }
 
 // receiverURL is the URL to send to: the listener's address, with localhost for a

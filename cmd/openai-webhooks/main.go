@@ -14,7 +14,9 @@
 //
 //	demo     receiver and sender on loopback: every event type, forged, tampered, stale,
 //	         oversized and duplicate deliveries, and a table of what was answered
-//	listen   a verifying receiver that prints each delivery and each rejection
+//	listen   a verifying receiver that prints each delivery and each rejection; it
+//	         forwards them to your app, captures them and shows them in a web inspector
+//	replay   send captured deliveries again, as they were or re-signed
 //	send     sign and POST a realistic sample of any event type, or your own body
 //	sign     print the three webhook headers for a body, or a ready curl command
 //	verify   check a captured delivery and explain exactly why it fails
@@ -74,7 +76,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run a receiver and a sender on loopback and show what is accepted and rejected", runDemo},
-		{"listen", "run a verifying receiver and print each delivery and rejection", runListen},
+		{"listen", "run a verifying receiver: print, forward to your app, capture, inspect", runListen},
+		{"replay", "send captured deliveries again, as they were or re-signed", runReplay},
 		{"send", "sign and POST a sample event of any type (or your own body) to a receiver", runSend},
 		{"sign", "print the webhook headers for a body, or a ready curl command", runSign},
 		{"verify", "check a captured delivery and explain why it fails", runVerify},
