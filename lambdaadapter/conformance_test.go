@@ -61,7 +61,11 @@ func (s shape) String() string {
 	if s.base64 {
 		body = "base64 body"
 	}
-	return s.source.String() + ", " + body + ", names like " + s.names("Webhook-Id")
+	name := s.names("Webhook-Id")
+	if s.source == testrie.HTTPAPI || s.source == testrie.FunctionURL {
+		name = strings.ToLower(name) // as these sources pass it
+	}
+	return s.source.String() + ", " + body + ", names like " + name
 }
 
 // invoker is lambda.Handler.
