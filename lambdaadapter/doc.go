@@ -25,8 +25,10 @@
 // decoded bytes, never the base64 text; a body marked base64 that does not decode is
 // refused 400. Header names match in any letter case (HTTP APIs lower-case them, REST
 // APIs keep the sender's case); of a repeated header the first value counts, as in the
-// net/http adapter, when the source keeps the values apart (multiValueHeaders). HTTP APIs
-// and function URLs join repeated values with commas; OpenAI sends each header once.
+// net/http adapter, when the source keeps the values apart (multiValueHeaders: REST APIs,
+// ALB with multi-value headers on). Other sources pass one value: ALB the last, HTTP APIs
+// and function URLs all of them joined with commas, which does not verify. OpenAI sends
+// each header once.
 //
 // The answers are those of every adapter of this module: 200 {"received":true}; 400
 // {"error":"…"} for a delivery that fails verification (missing header, stale timestamp,

@@ -306,3 +306,39 @@ func TestNilHandlerPanics(t *testing.T) {
 	}()
 	lambdaadapter.HTTPAPI(webhooktest.NewSender().Verifier(), nil)
 }
+
+// A repeated header counts by its first value, as in net/http, where the source keeps the
+// values apart (multiValueHeaders: REST APIs, ALB with multi-value headers); a source
+// that keeps one value (ALB: the last) or joins them (HTTP APIs, function URLs: with
+// commas) gives the adapter that value, which the verifier judges as it is.
+func TestRepeatedHeaders(t *testing.T) {
+	sender := webhooktest.NewSender()
+	fn := lambdaadapter.Handler(sender.Verifier(), &calls{}, lambdaadapter.WithLogger(slog.New(slog.DiscardHandler)))
+	const forged = "v1,Zm9yZ2VkIHNpZ25hdHVyZSBvZiAzMiBieXRlcyEhISE="
+	for _, c := range []struct {
+		src        testrie.Source
+		validFirst bool
+		want       int
+	}{
+		{testrie.RESTAPI, true, 200},
+		{testrie.RESTAPI, false, 400},
+		{testrie.ALBMultiValue, true, 200},
+		{testrie.ALBMultiValue, false, 400},
+		{testrie.ALB, true, 400}, // ALB keeps the last value
+		{testrie.ALB, false, 200},
+		{testrie.HTTPAPI, true, 400}, // "valid,forged" is one malformed value
+		{testrie.FunctionURL, false, 400},
+	} {
+		d := sender.Delivery(core.BatchCompleted, core.BatchData{ID: "batch_1"})
+		header := d.Header()
+		values := []string{d.Headers.Signature, forged}
+		if !c.validFirst {
+			values[0], values[1] = values[1], values[0]
+		}
+		header[http.CanonicalHeaderKey(core.HeaderSignature)] = values
+		r := invoke(t, fn, testrie.Event(c.src, "/", header, d.Body, false))
+		if r.StatusCode != c.want {
+			t.Errorf("%s, valid signature first %v: got %d %s, want %d", c.src, c.validFirst, r.StatusCode, r.Body, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,11 @@ func TestEmulatorRedis(t *testing.T) {
 	client := testredis.Start(t)
 	sender := webhooktest.NewSender()
 	bootstrap := testrie.Build(t, ".")
-	redisEnv := "REDIS_URL=redis://" + client.Options().Addr
+	url := os.Getenv(testredis.EnvURL) // the Redis testredis connected to
+	if url == "" {
+		url = "redis://" + client.Options().Addr // the one it started
+	}
+	redisEnv := "REDIS_URL=" + url
 	envA := testrie.Start(t, bootstrap, core.EnvSecret+"="+sender.Secret(), redisEnv)
 	envB := testrie.Start(t, bootstrap, core.EnvSecret+"="+sender.Secret(), redisEnv)
 
