@@ -151,7 +151,7 @@ func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 func invokeAs[E any](ctx context.Context, ep *endpoint, payload []byte, src source, read func(*E) request, shape func(Response, *E) any) ([]byte, error) {
 	var e E
 	if err := json.Unmarshal(payload, &e); err != nil {
-		err = fmt.Errorf("%w: its shape is that of the %s event, but it does not decode: %v", ErrUnrecognizedEvent, src, err)
+		err = unrecognized(fmt.Sprintf("its shape is that of the %s event, but it does not decode: %v", src, err))
 		ep.p.Logger().LogAttrs(ctx, slog.LevelError, "openai-webhooks: the Lambda function received an event it cannot answer", slog.String("error", err.Error()))
 		return nil, err
 	}

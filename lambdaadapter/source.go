@@ -3,7 +3,6 @@ package lambdaadapter
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -87,6 +86,13 @@ func present(raw json.RawMessage) bool {
 	return len(raw) > 0 && string(raw) != "null"
 }
 
-func unrecognized(why string) error {
-	return fmt.Errorf("%w: %s", ErrUnrecognizedEvent, why)
-}
+func unrecognized(why string) error { return &unrecognizedEvent{why: why} }
+
+// unrecognizedEvent is ErrUnrecognizedEvent with the reason. Lambda reports the type name
+// of a handler's error as the invocation's errorType: "unrecognizedEvent" says more in
+// CloudWatch than fmt's "wrapError".
+type unrecognizedEvent struct{ why string }
+
+func (e *unrecognizedEvent) Error() string { return ErrUnrecognizedEvent.Error() + ": " + e.why }
+
+func (e *unrecognizedEvent) Unwrap() error { return ErrUnrecognizedEvent }

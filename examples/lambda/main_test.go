@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,8 +37,12 @@ func TestInProcess(t *testing.T) {
 	checkDeliveries(t, sender, function{
 		invoke: func(t *testing.T, payload []byte) []byte {
 			result, err := h.Invoke(context.Background(), payload)
-			if err != nil {
-				b, _ := json.Marshal(map[string]string{"errorMessage": err.Error()})
+			if err != nil { // as Lambda reports a failed invocation
+				typ := reflect.TypeOf(err)
+				if typ.Kind() == reflect.Pointer {
+					typ = typ.Elem()
+				}
+				b, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": typ.Name()})
 				return b
 			}
 			return result
@@ -130,6 +135,9 @@ func checkDeliveries(t *testing.T, sender *webhooktest.Sender, fn function) {
 		got := fn.invoke(t, []byte(`{"Records":[{"eventSource":"aws:sqs","body":"{}"}]}`))
 		if err := json.Unmarshal(got, &r); err != nil || !strings.Contains(r.ErrorMessage, "not an API Gateway, function URL or ALB request event") {
 			t.Fatalf("got %s, want the invocation to fail naming what the function accepts", got)
+		}
+		if r.ErrorType != "unrecognizedEvent" {
+			t.Fatalf("got errorType %q, want unrecognizedEvent", r.ErrorType)
 		}
 	})
 

@@ -137,8 +137,9 @@ type Response struct {
 	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
 	Body              string              `json:"body"`
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-	// ErrorMessage is set when the invocation failed instead.
+	// ErrorMessage and ErrorType are set when the invocation failed instead.
 	ErrorMessage string `json:"errorMessage"`
+	ErrorType    string `json:"errorType"`
 }
 
 // Header returns the first value of name in r's headers, in whichever map holds it.
