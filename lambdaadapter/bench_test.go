@@ -1,6 +1,7 @@
 package lambdaadapter_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
@@ -20,6 +21,9 @@ func BenchmarkHandler(b *testing.B) {
 	header := conformance.SignedRequest(b, s, "http://localhost/", body).Header
 	payload := testrie.Event(testrie.HTTPAPI, conformance.Path, header, body, true)
 	ctx := context.Background()
+	if out, err := h.Invoke(ctx, payload); err != nil || !bytes.Contains(out, []byte(`"statusCode":200`)) {
+		b.Fatalf("the delivery was answered %s, %v; want 200", out, err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := h.Invoke(ctx, payload); err != nil {
