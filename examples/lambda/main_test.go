@@ -66,9 +66,9 @@ func TestEmulator(t *testing.T) {
 // out, with REDIS_URL set: a retry that reaches the other environment is acknowledged as
 // a duplicate without running the handler again.
 func TestEmulatorRedis(t *testing.T) {
+	bootstrap := testrie.Build(t, ".")
 	client := testredis.Start(t)
 	sender := webhooktest.NewSender()
-	bootstrap := testrie.Build(t, ".")
 	url := os.Getenv(testredis.EnvURL) // the Redis testredis connected to
 	if url == "" {
 		url = "redis://" + client.Options().Addr // the one it started

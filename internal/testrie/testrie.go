@@ -53,8 +53,14 @@ type Function struct {
 
 // Build compiles the main package in dir as a Lambda bootstrap binary for this machine,
 // the way it is built for provided.al2023 (-tags lambda.norpc), and returns its path.
+// Without the emulator to run it, it fails or skips the test as Start does, before
+// spending the build.
 func Build(t testing.TB, dir string) string {
 	t.Helper()
+	if find() == "" {
+		missing(t)
+		return ""
+	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("no go command in PATH: %v", err)
