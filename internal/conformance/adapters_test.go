@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// adapters maps each of the six adapters to the folder (from the module root) of the
-// test that runs the suite against it.
+// adapters maps each adapter to the folder (from the module root) of the test that runs
+// the suite against it.
 var adapters = map[string]string{
 	"nethttp":        "internal/conformance",
 	"ginadapter":     "ginadapter",
@@ -19,11 +19,12 @@ var adapters = map[string]string{
 	"echov5adapter":  "echov5adapter",
 	"fiberadapter":   "fiberadapter",
 	"fiberv3adapter": "fiberv3adapter",
+	"lambdaadapter":  "lambdaadapter",
 }
 
 // TestEveryAdapterRunsTheSuite fails when an adapter's tests no longer call
 // conformance.Run with a driver that imports that adapter: go test ./... then runs the
-// suite against all six.
+// suite against every adapter.
 func TestEveryAdapterRunsTheSuite(t *testing.T) {
 	root := filepath.Join("..", "..")
 	for adapter, dir := range adapters {

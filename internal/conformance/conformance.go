@@ -1,11 +1,12 @@
-// Package conformance is the one test suite every adapter runs, so that all six (nethttp,
-// ginadapter, echoadapter for echo v4, echov5adapter, fiberadapter for fiber v2,
-// fiberv3adapter) answer every situation of the design table with the same status and
-// body. A test of this package fails when one of the six stops running the suite.
+// Package conformance is the one test suite every adapter runs, so that all of them
+// (nethttp, ginadapter, echoadapter for echo v4, echov5adapter, fiberadapter for fiber v2,
+// fiberv3adapter, lambdaadapter) answer every situation of the design table with the same
+// status and body. A test of this package fails when one of them stops running the suite.
 //
 // An adapter's test gives Run a Driver: two small functions that start a real server on
 // loopback, one with the adapter's Middleware in front of a handler the suite controls
-// (Next), one with the adapter's Handler around a core.Handler. The suite then sends
+// (Next), one with the adapter's Handler around a core.Handler. An adapter without
+// middleware (lambdaadapter) gives only Handler, and says so with NoMiddleware. The suite then sends
 // signed, forged, stale, oversized and duplicate deliveries over real HTTP, to both
 // modes, each without and with an idempotency store.
 package conformance
@@ -83,6 +84,10 @@ type Driver struct {
 	Middleware func(t *testing.T, v *core.Verifier, o Options, next Next) string
 	// Handler serves POST Path with the adapter's Handler(v, h, opts…).
 	Handler func(t *testing.T, v *core.Verifier, o Options, h core.Handler) string
+	// NoMiddleware marks an adapter that has no Middleware, only a complete endpoint
+	// (lambdaadapter: a Lambda function answers by returning, so there is no next
+	// handler to run). Middleware must then be nil, and only Handler's cases run.
+	NoMiddleware bool
 }
 
 // Serve serves h with an httptest.Server on loopback until the test ends and returns the
@@ -95,8 +100,13 @@ func Serve(t *testing.T, h http.Handler) string {
 
 // Run runs every case against d; each is a subtest with servers of its own.
 func Run(t *testing.T, d Driver) {
-	if d.Middleware == nil || d.Handler == nil {
-		t.Fatal("conformance: the driver needs both Middleware and Handler")
+	switch {
+	case d.Handler == nil:
+		t.Fatal("conformance: the driver needs Handler")
+	case d.Middleware == nil && !d.NoMiddleware:
+		t.Fatal("conformance: the driver needs Middleware, or NoMiddleware for an adapter without one")
+	case d.Middleware != nil && d.NoMiddleware:
+		t.Fatal("conformance: the driver gives Middleware but says NoMiddleware")
 	}
 	f := newFixture(t)
 	for _, m := range modes(d) {

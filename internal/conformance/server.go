@@ -22,13 +22,17 @@ type mode struct {
 }
 
 func modes(d Driver) []mode {
+	handler := mode{name: "Handler", start: func(t *testing.T, v *core.Verifier, o Options, rec *recorder) string {
+		return d.Handler(t, v, o, core.HandlerFunc(rec.handle))
+	}}
+	if d.NoMiddleware {
+		return []mode{handler}
+	}
 	return []mode{
 		{name: "Middleware", middleware: true, start: func(t *testing.T, v *core.Verifier, o Options, rec *recorder) string {
 			return d.Middleware(t, v, o, rec.next)
 		}},
-		{name: "Handler", start: func(t *testing.T, v *core.Verifier, o Options, rec *recorder) string {
-			return d.Handler(t, v, o, core.HandlerFunc(rec.handle))
-		}},
+		handler,
 	}
 }
 
