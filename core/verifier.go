@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/webhookkit/openai-webhooks/internal/keyset"
 )
 
 // DefaultTolerance is how far webhook-timestamp may be from the verifier's clock, in
@@ -155,6 +158,24 @@ func NewVerifierFromEnv(opts ...Option) (*Verifier, error) {
 
 // Tolerance returns how far a timestamp may be from the clock.
 func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
+
+// CopyKeys fills dst with the verifier's keys, clock and tolerance, for this module's
+// diagnosis of refused deliveries (package diagnose). Its argument's type is internal to
+// the module, so the keys stay out of reach of other code; a nil dst is ignored. The keys
+// are copies: changing them does not change the verifier.
+func (v *Verifier) CopyKeys(dst *keyset.Set) {
+	if dst == nil {
+		return
+	}
+	dst.Keys = dst.Keys[:0]
+	for _, k := range v.hmacKeys {
+		dst.Keys = append(dst.Keys, keyset.Key{HMAC: bytes.Clone(k)})
+	}
+	for _, k := range v.publicKeys {
+		dst.Keys = append(dst.Keys, keyset.Key{Public: ed25519.PublicKey(bytes.Clone(k))})
+	}
+	dst.Tolerance, dst.Now = v.tolerance, v.now
+}
 
 // Verify reports whether body, with headers h, is a genuine delivery signed with one of
 // the verifier's secrets within the tolerance. It reads body and h and modifies neither.
@@ -326,6 +347,18 @@ func timestampError(past bool, distance string, tolerance time.Duration) error {
 	return fmt.Errorf("%w: dated %s in the future, more than the tolerance of %s; this server's clock is behind (check NTP)", ErrTimestampTooNew, distance, tolerance)
 }
 
+// ParseTimestamp reads a webhook-timestamp value as Verify does: 1 to 18 decimal digits
+// of Unix seconds and nothing else (no sign, no fraction, no white space inside). Tools
+// that explain a refusal use it so that they accept exactly what the verifier accepts.
+// It returns an error wrapping ErrInvalidTimestamp for anything else.
+func ParseTimestamp(s string) (time.Time, error) {
+	n, ok := parseTimestamp(s)
+	if !ok {
+		return time.Time{}, invalidTimestamp(s)
+	}
+	return time.Unix(n, 0), nil
+}
+
 // parseTimestamp accepts 1 to 18 decimal digits and nothing else: no sign, no spaces.
 func parseTimestamp(s string) (int64, bool) {
 	if len(s) == 0 || len(s) > 18 {
@@ -405,9 +438,11 @@ func newMACState(key []byte) any {
 	return &macState{mac: hmac.New(sha256.New, key)}
 }
 
-// appendSignedContent appends what is signed, "<id>.<timestamp>.<body>", to dst: ed25519
-// needs it in one piece.
-func appendSignedContent(dst []byte, h Headers, body []byte) []byte {
+// AppendSignedContent appends what a signature covers, "<id>.<timestamp>.<body>", to
+// dst and returns the result: the id and timestamp exactly as sent, never re-formatted.
+// Verify computes the same bytes; tools that rebuild or explain a signature use this one
+// definition of them.
+func AppendSignedContent(dst []byte, h Headers, body []byte) []byte {
 	dst = append(dst, h.ID...)
 	dst = append(dst, '.')
 	dst = append(dst, h.Timestamp...)
@@ -419,7 +454,7 @@ func appendSignedContent(dst []byte, h Headers, body []byte) []byte {
 // timestamp are joined first, so that the hash sees two writes rather than five.
 func (st *macState) writeContent(h Headers, body []byte) {
 	if n := len(h.ID) + len(h.Timestamp) + 2; n <= len(st.prefix) {
-		st.mac.Write(appendSignedContent(st.prefix[:0], h, nil))
+		st.mac.Write(AppendSignedContent(st.prefix[:0], h, nil))
 	} else {
 		st.prefix[0] = '.'
 		st.mac.Write(stringBytes(h.ID))
@@ -461,7 +496,7 @@ func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
 func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 	bufp := v.messages.Get().(*[]byte)
 	defer v.messages.Put(bufp)
-	msg := appendSignedContent((*bufp)[:0], h, body)
+	msg := AppendSignedContent((*bufp)[:0], h, body)
 	if cap(msg) <= 1<<20 {
 		*bufp = msg
 	}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/receive"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -115,19 +114,27 @@ func runListen(c *cli, args []string) error {
 	return nil
 }
 
-type handledKey struct{}
+// duplicates prints the deliveries the receiver acknowledged as duplicates: the
+// pipeline reports them to its observer, and the handler never sees them.
+type duplicates struct{ p *deliveryPrinter }
+
+func (duplicates) StartDelivery(ctx context.Context) context.Context { return ctx }
+
+func (o duplicates) EndDelivery(_ context.Context, d core.Delivery) {
+	if d.Outcome == core.OutcomeDuplicate {
+		o.p.duplicate(d.WebhookID)
+	}
+}
 
 // listenHandler is the receiver: nethttp.Handler at path, reporting every outcome to p.
 func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handler {
 	endpoint := nethttp.Handler(v,
 		core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
-			if handled, ok := ctx.Value(handledKey{}).(*bool); ok {
-				*handled = true
-			}
 			p.received(e)
 			return nil
 		}),
 		nethttp.WithIdempotency(idempotency.NewMemoryStore()),
+		nethttp.WithObserver(duplicates{p}),
 		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
 		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
 			p.rejected(r, status, err)
@@ -145,13 +152,7 @@ func listenHandler(v *core.Verifier, path string, p *deliveryPrinter) http.Handl
 			nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
 			return
 		}
-		handled := new(bool)
-		r = r.WithContext(context.WithValue(r.Context(), handledKey{}, handled))
-		sw := &receive.StatusWriter{ResponseWriter: w}
-		endpoint.ServeHTTP(sw, r)
-		if !*handled && sw.Status() == http.StatusOK {
-			p.duplicate(r)
-		}
+		endpoint.ServeHTTP(w, r)
 	})
 }
 
@@ -222,8 +223,8 @@ func (p *deliveryPrinter) rejected(r *http.Request, status int, err error) {
 	p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", status, shown, err.Error()))
 }
 
-func (p *deliveryPrinter) duplicate(r *http.Request) {
-	id := truncateText(r.Header.Get(core.HeaderID), 64)
+func (p *deliveryPrinter) duplicate(webhookID string) {
+	id := truncateText(webhookID, 64)
 	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "duplicate", Status: http.StatusOK, WebhookID: id}
 	p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
 }
