@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"hash"
 	"net/http"
@@ -226,11 +227,15 @@ func (v *Verifier) VerifyIgnoringTimestamp(body []byte, h Headers) error {
 
 // checkSignature runs steps 5 and 6 of Verify.
 func (v *Verifier) checkSignature(body []byte, h Headers) error {
-	entries, err := countEntries(h.Signature)
-	if err != nil {
-		return err
+	single := singleEntry(h.Signature)
+	entries := 1
+	if !single {
+		var err error
+		if entries, err = countEntries(h.Signature); err != nil {
+			return err
+		}
 	}
-	if len(v.hmacKeys) > 0 && v.matchHMAC(body, h) {
+	if len(v.hmacKeys) > 0 && v.matchHMAC(body, h, single) {
 		return nil
 	}
 	if len(v.publicKeys) > 0 && v.matchEd25519(body, h) {
@@ -322,17 +327,20 @@ func (v *Verifier) checkTimestamp(h Headers) error {
 	now := v.now()
 	// A timestamp centuries away (milliseconds sent as seconds) would overflow a
 	// time.Duration: decide and describe those in whole seconds.
-	if away := now.Unix() - ts; away > maxDurationSeconds || away < -maxDurationSeconds {
+	away := now.Unix() - ts
+	if away > maxDurationSeconds-1 || away < -(maxDurationSeconds-1) {
 		seconds := max(away, -away)
 		distance := fmt.Sprintf("%d seconds (about %d years; was the timestamp sent in milliseconds?)", seconds, seconds/(365*24*3600))
 		return timestampError(away > 0, distance, v.tolerance)
 	}
-	sent := time.Unix(ts, 0)
-	if age := now.Sub(sent); age > v.tolerance {
+	// The age in nanoseconds, in integers: what now.Sub(time.Unix(ts, 0)) gives, without
+	// the time.Time arithmetic on the path of every delivery.
+	age := time.Duration(away)*time.Second + time.Duration(now.Nanosecond())
+	if age > v.tolerance {
 		return timestampError(true, age.Round(time.Second).String(), v.tolerance)
 	}
-	if ahead := sent.Sub(now); ahead > v.tolerance {
-		return timestampError(false, ahead.Round(time.Second).String(), v.tolerance)
+	if -age > v.tolerance {
+		return timestampError(false, (-age).Round(time.Second).String(), v.tolerance)
 	}
 	return nil
 }
@@ -399,6 +407,13 @@ func countEntries(header string) (int, error) {
 	return total, nil
 }
 
+// singleEntry reports whether header is one v1 or v1a entry without separators: what
+// OpenAI sends, checked without the loop of countEntries.
+func singleEntry(header string) bool {
+	return (len(header) > 3 && header[:3] == "v1," || len(header) > 4 && header[:4] == "v1a,") &&
+		strings.IndexByte(header, ' ') < 0 && strings.IndexByte(header, '\t') < 0
+}
+
 // nextEntry returns the first space- or tab-separated entry of s and the rest.
 func nextEntry(s string) (entry, rest string, ok bool) {
 	start := 0
@@ -430,8 +445,8 @@ const (
 type macState struct {
 	mac      hash.Hash
 	sum      [sha256.Size]byte
-	received [sha256.Size + 1]byte // 44 base64 characters decode into at most 33 bytes
-	prefix   [128]byte             // "<id>.<timestamp>.", written to the hash in one piece
+	expected [v1SignatureLen]byte // sum in padded standard base64
+	content  [2048]byte           // the signed content, or its "<id>.<timestamp>." prefix
 }
 
 func newMACState(key []byte) any {
@@ -450,40 +465,54 @@ func AppendSignedContent(dst []byte, h Headers, body []byte) []byte {
 	return append(dst, body...)
 }
 
-// writeContent writes "<id>.<timestamp>.<body>" to the reset hash. A short id and
-// timestamp are joined first, so that the hash sees two writes rather than five.
+// writeContent writes "<id>.<timestamp>.<body>" to the reset hash. When the whole
+// content fits in st.content it is joined there and written at once: SHA-256 then runs
+// over it in one pass, where a separate write of the short prefix costs a second pass
+// and partial-block copies (about 30 ns, 7 %, at OpenAI's 400 bytes; copying the body
+// costs less). Larger bodies are written after the prefix, in place.
 func (st *macState) writeContent(h Headers, body []byte) {
-	if n := len(h.ID) + len(h.Timestamp) + 2; n <= len(st.prefix) {
-		st.mac.Write(AppendSignedContent(st.prefix[:0], h, nil))
-	} else {
-		st.prefix[0] = '.'
+	prefix := len(h.ID) + len(h.Timestamp) + 2
+	switch {
+	case prefix+len(body) <= len(st.content):
+		st.mac.Write(AppendSignedContent(st.content[:0], h, body))
+		return
+	case prefix <= len(st.content):
+		st.mac.Write(AppendSignedContent(st.content[:0], h, nil))
+	default:
+		st.content[0] = '.'
 		st.mac.Write(stringBytes(h.ID))
-		st.mac.Write(st.prefix[:1])
+		st.mac.Write(st.content[:1])
 		st.mac.Write(stringBytes(h.Timestamp))
-		st.mac.Write(st.prefix[:1])
+		st.mac.Write(st.content[:1])
 	}
 	st.mac.Write(body)
 }
 
-func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
+// matchHMAC compares each v1 entry with the expected signature as base64 text: the
+// canonical encoding is the only text the strict decoder accepts for those bytes, so
+// comparing the texts in constant time accepts exactly what decoding and comparing the
+// bytes would, with one encoding per key instead of one decoding per entry.
+//
+// single says h.Signature is one entry (singleEntry): it is then not split again.
+func (v *Verifier) matchHMAC(body []byte, h Headers, single bool) bool {
 	for i := range v.hmacKeys {
 		st := v.macs[i].Get().(*macState)
 		st.mac.Reset()
 		st.writeContent(h, body)
-		expected := st.mac.Sum(st.sum[:0])
+		signatureEncoding.Encode(st.expected[:], st.mac.Sum(st.sum[:0]))
 		matched := false
-		for rest := h.Signature; !matched; {
+		if single {
+			sig, found := strings.CutPrefix(h.Signature, "v1,")
+			matched = found && len(sig) == v1SignatureLen && equalSignature(sig, &st.expected)
+		}
+		for rest := h.Signature; !single && !matched; {
 			var entry string
 			var ok bool
 			if entry, rest, ok = nextEntry(rest); !ok {
 				break
 			}
 			sig, found := strings.CutPrefix(entry, "v1,")
-			if !found || len(sig) != v1SignatureLen {
-				continue
-			}
-			n, err := signatureEncoding.Decode(st.received[:], stringBytes(sig))
-			matched = err == nil && subtle.ConstantTimeCompare(st.received[:n], expected) == 1
+			matched = found && len(sig) == v1SignatureLen && equalSignature(sig, &st.expected)
 		}
 		v.macs[i].Put(st)
 		if matched {
@@ -521,6 +550,18 @@ func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 			}
 		}
 	}
+}
+
+// equalSignature reports whether sig, 44 characters, is the expected signature text, in
+// time that does not depend on where they differ: eight bytes at a time, no early exit.
+func equalSignature(sig string, expected *[v1SignatureLen]byte) bool {
+	b := stringBytes(sig)
+	var diff uint64
+	for i := 0; i+8 <= v1SignatureLen; i += 8 {
+		diff |= binary.LittleEndian.Uint64(b[i:]) ^ binary.LittleEndian.Uint64(expected[i:])
+	}
+	diff |= uint64(binary.LittleEndian.Uint32(b[40:]) ^ binary.LittleEndian.Uint32(expected[40:]))
+	return subtle.ConstantTimeEq(int32(diff>>32|diff&0xFFFFFFFF), 0) == 1
 }
 
 // stringBytes views s as bytes without copying. The result must only be read: it is used
