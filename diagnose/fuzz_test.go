@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzVerifier feeds the diagnosis what a server may receive: anything. It must not
-// panic, must run its five checks, must agree with core on the verdict, must give a cause exactly when it refuses,
-// and its report must never quote the secret.
+// panic, must run its five checks, must agree with core on the verdict, must give a
+// cause exactly when it refuses, and its report must never quote the secret.
 func FuzzVerifier(f *testing.F) {
 	f.Add([]byte(realBody), realID, realTimestamp, realSignature)
 	f.Add([]byte(realBody+"\n"), realID, realTimestamp, realSignature)
