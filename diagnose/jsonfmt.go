@@ -25,7 +25,8 @@ type JSONStyle struct {
 }
 
 // OpenAIStyle is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
-var OpenAIStyle = JSONStyle{ItemSep: ", ", KeySep: ": "}
+// It is a function, not a variable, so that no caller can change it for the others.
+func OpenAIStyle() JSONStyle { return JSONStyle{ItemSep: ", ", KeySep: ": "} }
 
 // String describes the style in words, as the diagnosis reports it: "compact (no
 // spaces), key order kept".

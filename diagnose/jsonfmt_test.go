@@ -15,7 +15,7 @@ func TestJSONStyleFormat(t *testing.T) {
 		want  string
 	}{
 		{diagnose.JSONStyle{ItemSep: ",", KeySep: ":"}, `{"b":[1,2.50,{"x":null}],"a":"é <&> \"q\" \u0001 😀","c":{},"d":[]}`},
-		{diagnose.OpenAIStyle, string(body)},
+		{diagnose.OpenAIStyle(), string(body)},
 		{diagnose.JSONStyle{ItemSep: ",", KeySep: ":", SortKeys: true, EscapeHTML: true}, `{"a":"é \u003c\u0026\u003e \"q\" \u0001 😀","b":[1,2.50,{"x":null}],"c":{},"d":[]}`},
 		{diagnose.JSONStyle{ItemSep: ", ", KeySep: ": ", ASCIIOnly: true}, `{"b": [1, 2.50, {"x": null}], "a": "\u00e9 <&> \"q\" \u0001 \ud83d\ude00", "c": {}, "d": []}`},
 		{diagnose.JSONStyle{ItemSep: ",", KeySep: ": ", Indent: "  "}, "{\n  \"b\": [\n    1,\n    2.50,\n    {\n      \"x\": null\n    }\n  ],\n  \"a\": \"é <&> \\\"q\\\" \\u0001 😀\",\n  \"c\": {},\n  \"d\": []\n}"},
@@ -37,7 +37,7 @@ func TestJSONStyleFormat(t *testing.T) {
 		t.Errorf("tab Indent:\n got %s\nwant %s", got, indented.String())
 	}
 	for _, bad := range []string{"", "{", `{"a":1} {}`, "nope"} {
-		if _, err := diagnose.OpenAIStyle.Format([]byte(bad)); err == nil {
+		if _, err := diagnose.OpenAIStyle().Format([]byte(bad)); err == nil {
 			t.Errorf("Format(%q) did not fail", bad)
 		}
 	}

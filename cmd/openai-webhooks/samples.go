@@ -230,7 +230,7 @@ func eventBody(eventID string, t core.EventType, now time.Time, data any) []byte
 	if err != nil {
 		panic(err) // the values above always marshal
 	}
-	body, err := diagnose.OpenAIStyle.Format(compact)
+	body, err := diagnose.OpenAIStyle().Format(compact)
 	if err != nil {
 		panic(err)
 	}
