@@ -2,8 +2,6 @@ package diagnose_test
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/diagnose"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // A real OpenAI delivery (testdata/vectors.json).
@@ -28,12 +27,7 @@ const (
 var sentAt = time.Unix(1750861210, 0)
 
 // mac signs like a sender that keys HMAC-SHA256 with key: independent of core.
-func mac(key []byte, id, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id + "." + ts + "."))
-	m.Write(body)
-	return m.Sum(nil)
-}
+func mac(key []byte, id, ts string, body []byte) []byte { return testkit.MAC(key, id, ts, body) }
 
 func realKey(t *testing.T) []byte {
 	t.Helper()
