@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// TestStandardLibraryOnly checks the rule of the house: core and idempotency import the
-// standard library only. Standard packages have no dot in their first path element.
+// TestStandardLibraryOnly checks the rule of the house: core, idempotency and diagnose
+// import the standard library only (and the module's own packages, which are checked
+// the same way, being in the list). Standard packages have no dot in their first path element.
 func TestStandardLibraryOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go command")
@@ -18,7 +19,7 @@ func TestStandardLibraryOnly(t *testing.T) {
 		t.Skip("no go command in PATH")
 	}
 	const module = "github.com/webhookkit/openai-webhooks"
-	cmd := exec.Command(goBin, "list", "-deps", "./core", "./idempotency")
+	cmd := exec.Command(goBin, "list", "-deps", "./core", "./idempotency", "./diagnose")
 	cmd.Dir = ".." // the module root
 	out, err := cmd.Output()
 	if err != nil {
@@ -37,10 +38,10 @@ func TestStandardLibraryOnly(t *testing.T) {
 		}
 		first, _, _ := strings.Cut(p, "/")
 		if strings.Contains(first, ".") {
-			t.Errorf("core or idempotency depends on %s, outside the standard library", p)
+			t.Errorf("core, idempotency or diagnose depends on %s, outside the standard library", p)
 		}
 	}
-	if own < 2 {
-		t.Errorf("go list printed %d packages of the module, want core and idempotency at least:\n%s", own, out)
+	if own < 3 {
+		t.Errorf("go list printed %d packages of the module, want core, idempotency and diagnose at least:\n%s", own, out)
 	}
 }

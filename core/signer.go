@@ -52,7 +52,7 @@ func (s *Signer) Sign(id string, ts time.Time, body []byte) string {
 func (s *Signer) sign(id, timestamp string, body []byte) string {
 	h := Headers{ID: id, Timestamp: timestamp}
 	if s.privateKey != nil {
-		msg := appendSignedContent(make([]byte, 0, len(id)+len(timestamp)+len(body)+2), h, body)
+		msg := AppendSignedContent(make([]byte, 0, len(id)+len(timestamp)+len(body)+2), h, body)
 		return "v1a," + base64.StdEncoding.EncodeToString(ed25519.Sign(s.privateKey, msg))
 	}
 	st := &macState{mac: hmac.New(sha256.New, s.hmacKey)}

@@ -1,11 +1,13 @@
 package core
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"hash"
 	"net/http"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/webhookkit/openai-webhooks/internal/keyset"
 )
 
 // DefaultTolerance is how far webhook-timestamp may be from the verifier's clock, in
@@ -156,6 +160,24 @@ func NewVerifierFromEnv(opts ...Option) (*Verifier, error) {
 // Tolerance returns how far a timestamp may be from the clock.
 func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
 
+// CopyKeys fills dst with the verifier's keys, clock and tolerance, for this module's
+// diagnosis of refused deliveries (package diagnose). Its argument's type is internal to
+// the module, so the keys stay out of reach of other code; a nil dst is ignored. The keys
+// are copies: changing them does not change the verifier.
+func (v *Verifier) CopyKeys(dst *keyset.Set) {
+	if dst == nil {
+		return
+	}
+	dst.Keys = dst.Keys[:0]
+	for _, k := range v.hmacKeys {
+		dst.Keys = append(dst.Keys, keyset.Key{HMAC: bytes.Clone(k)})
+	}
+	for _, k := range v.publicKeys {
+		dst.Keys = append(dst.Keys, keyset.Key{Public: ed25519.PublicKey(bytes.Clone(k))})
+	}
+	dst.Tolerance, dst.Now = v.tolerance, v.now
+}
+
 // Verify reports whether body, with headers h, is a genuine delivery signed with one of
 // the verifier's secrets within the tolerance. It reads body and h and modifies neither.
 //
@@ -205,11 +227,15 @@ func (v *Verifier) VerifyIgnoringTimestamp(body []byte, h Headers) error {
 
 // checkSignature runs steps 5 and 6 of Verify.
 func (v *Verifier) checkSignature(body []byte, h Headers) error {
-	entries, err := countEntries(h.Signature)
-	if err != nil {
-		return err
+	single := singleEntry(h.Signature)
+	entries := 1
+	if !single {
+		var err error
+		if entries, err = countEntries(h.Signature); err != nil {
+			return err
+		}
 	}
-	if len(v.hmacKeys) > 0 && v.matchHMAC(body, h) {
+	if len(v.hmacKeys) > 0 && v.matchHMAC(body, h, single) {
 		return nil
 	}
 	if len(v.publicKeys) > 0 && v.matchEd25519(body, h) {
@@ -301,17 +327,20 @@ func (v *Verifier) checkTimestamp(h Headers) error {
 	now := v.now()
 	// A timestamp centuries away (milliseconds sent as seconds) would overflow a
 	// time.Duration: decide and describe those in whole seconds.
-	if away := now.Unix() - ts; away > maxDurationSeconds || away < -maxDurationSeconds {
+	away := now.Unix() - ts
+	if away > maxDurationSeconds-1 || away < -(maxDurationSeconds-1) {
 		seconds := max(away, -away)
 		distance := fmt.Sprintf("%d seconds (about %d years; was the timestamp sent in milliseconds?)", seconds, seconds/(365*24*3600))
 		return timestampError(away > 0, distance, v.tolerance)
 	}
-	sent := time.Unix(ts, 0)
-	if age := now.Sub(sent); age > v.tolerance {
+	// The age in nanoseconds, in integers: what now.Sub(time.Unix(ts, 0)) gives, without
+	// the time.Time arithmetic on the path of every delivery.
+	age := time.Duration(away)*time.Second + time.Duration(now.Nanosecond())
+	if age > v.tolerance {
 		return timestampError(true, age.Round(time.Second).String(), v.tolerance)
 	}
-	if ahead := sent.Sub(now); ahead > v.tolerance {
-		return timestampError(false, ahead.Round(time.Second).String(), v.tolerance)
+	if -age > v.tolerance {
+		return timestampError(false, (-age).Round(time.Second).String(), v.tolerance)
 	}
 	return nil
 }
@@ -324,6 +353,18 @@ func timestampError(past bool, distance string, tolerance time.Duration) error {
 		return fmt.Errorf("%w: sent %s ago, more than the tolerance of %s; a replayed delivery, or this server's clock is ahead (check NTP)", ErrTimestampTooOld, distance, tolerance)
 	}
 	return fmt.Errorf("%w: dated %s in the future, more than the tolerance of %s; this server's clock is behind (check NTP)", ErrTimestampTooNew, distance, tolerance)
+}
+
+// ParseTimestamp reads a webhook-timestamp value as Verify does: 1 to 18 decimal digits
+// of Unix seconds and nothing else (no sign, no fraction, no white space inside). Tools
+// that explain a refusal use it so that they accept exactly what the verifier accepts.
+// It returns an error wrapping ErrInvalidTimestamp for anything else.
+func ParseTimestamp(s string) (time.Time, error) {
+	n, ok := parseTimestamp(s)
+	if !ok {
+		return time.Time{}, invalidTimestamp(s)
+	}
+	return time.Unix(n, 0), nil
 }
 
 // parseTimestamp accepts 1 to 18 decimal digits and nothing else: no sign, no spaces.
@@ -366,6 +407,13 @@ func countEntries(header string) (int, error) {
 	return total, nil
 }
 
+// singleEntry reports whether header is one v1 or v1a entry without separators: what
+// OpenAI sends, checked without the loop of countEntries.
+func singleEntry(header string) bool {
+	return (len(header) > 3 && header[:3] == "v1," || len(header) > 4 && header[:4] == "v1a,") &&
+		strings.IndexByte(header, ' ') < 0 && strings.IndexByte(header, '\t') < 0
+}
+
 // nextEntry returns the first space- or tab-separated entry of s and the rest.
 func nextEntry(s string) (entry, rest string, ok bool) {
 	start := 0
@@ -397,17 +445,19 @@ const (
 type macState struct {
 	mac      hash.Hash
 	sum      [sha256.Size]byte
-	received [sha256.Size + 1]byte // 44 base64 characters decode into at most 33 bytes
-	prefix   [128]byte             // "<id>.<timestamp>.", written to the hash in one piece
+	expected [v1SignatureLen]byte // sum in padded standard base64
+	content  [2048]byte           // the signed content, or its "<id>.<timestamp>." prefix
 }
 
 func newMACState(key []byte) any {
 	return &macState{mac: hmac.New(sha256.New, key)}
 }
 
-// appendSignedContent appends what is signed, "<id>.<timestamp>.<body>", to dst: ed25519
-// needs it in one piece.
-func appendSignedContent(dst []byte, h Headers, body []byte) []byte {
+// AppendSignedContent appends what a signature covers, "<id>.<timestamp>.<body>", to
+// dst and returns the result: the id and timestamp exactly as sent, never re-formatted.
+// Verify computes the same bytes; tools that rebuild or explain a signature use this one
+// definition of them.
+func AppendSignedContent(dst []byte, h Headers, body []byte) []byte {
 	dst = append(dst, h.ID...)
 	dst = append(dst, '.')
 	dst = append(dst, h.Timestamp...)
@@ -415,40 +465,54 @@ func appendSignedContent(dst []byte, h Headers, body []byte) []byte {
 	return append(dst, body...)
 }
 
-// writeContent writes "<id>.<timestamp>.<body>" to the reset hash. A short id and
-// timestamp are joined first, so that the hash sees two writes rather than five.
+// writeContent writes "<id>.<timestamp>.<body>" to the reset hash. When the whole
+// content fits in st.content it is joined there and written at once: SHA-256 then runs
+// over it in one pass, where a separate write of the short prefix costs a second pass
+// and partial-block copies (about 30 ns, 7 %, at OpenAI's 400 bytes; copying the body
+// costs less). Larger bodies are written after the prefix, in place.
 func (st *macState) writeContent(h Headers, body []byte) {
-	if n := len(h.ID) + len(h.Timestamp) + 2; n <= len(st.prefix) {
-		st.mac.Write(appendSignedContent(st.prefix[:0], h, nil))
-	} else {
-		st.prefix[0] = '.'
+	prefix := len(h.ID) + len(h.Timestamp) + 2
+	switch {
+	case prefix+len(body) <= len(st.content):
+		st.mac.Write(AppendSignedContent(st.content[:0], h, body))
+		return
+	case prefix <= len(st.content):
+		st.mac.Write(AppendSignedContent(st.content[:0], h, nil))
+	default:
+		st.content[0] = '.'
 		st.mac.Write(stringBytes(h.ID))
-		st.mac.Write(st.prefix[:1])
+		st.mac.Write(st.content[:1])
 		st.mac.Write(stringBytes(h.Timestamp))
-		st.mac.Write(st.prefix[:1])
+		st.mac.Write(st.content[:1])
 	}
 	st.mac.Write(body)
 }
 
-func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
+// matchHMAC compares each v1 entry with the expected signature as base64 text: the
+// canonical encoding is the only text the strict decoder accepts for those bytes, so
+// comparing the texts in constant time accepts exactly what decoding and comparing the
+// bytes would, with one encoding per key instead of one decoding per entry.
+//
+// single says h.Signature is one entry (singleEntry): it is then not split again.
+func (v *Verifier) matchHMAC(body []byte, h Headers, single bool) bool {
 	for i := range v.hmacKeys {
 		st := v.macs[i].Get().(*macState)
 		st.mac.Reset()
 		st.writeContent(h, body)
-		expected := st.mac.Sum(st.sum[:0])
+		signatureEncoding.Encode(st.expected[:], st.mac.Sum(st.sum[:0]))
 		matched := false
-		for rest := h.Signature; !matched; {
+		if single {
+			sig, found := strings.CutPrefix(h.Signature, "v1,")
+			matched = found && len(sig) == v1SignatureLen && equalSignature(sig, &st.expected)
+		}
+		for rest := h.Signature; !single && !matched; {
 			var entry string
 			var ok bool
 			if entry, rest, ok = nextEntry(rest); !ok {
 				break
 			}
 			sig, found := strings.CutPrefix(entry, "v1,")
-			if !found || len(sig) != v1SignatureLen {
-				continue
-			}
-			n, err := signatureEncoding.Decode(st.received[:], stringBytes(sig))
-			matched = err == nil && subtle.ConstantTimeCompare(st.received[:n], expected) == 1
+			matched = found && len(sig) == v1SignatureLen && equalSignature(sig, &st.expected)
 		}
 		v.macs[i].Put(st)
 		if matched {
@@ -461,7 +525,7 @@ func (v *Verifier) matchHMAC(body []byte, h Headers) bool {
 func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 	bufp := v.messages.Get().(*[]byte)
 	defer v.messages.Put(bufp)
-	msg := appendSignedContent((*bufp)[:0], h, body)
+	msg := AppendSignedContent((*bufp)[:0], h, body)
 	if cap(msg) <= 1<<20 {
 		*bufp = msg
 	}
@@ -486,6 +550,18 @@ func (v *Verifier) matchEd25519(body []byte, h Headers) bool {
 			}
 		}
 	}
+}
+
+// equalSignature reports whether sig, 44 characters, is the expected signature text, in
+// time that does not depend on where they differ: eight bytes at a time, no early exit.
+func equalSignature(sig string, expected *[v1SignatureLen]byte) bool {
+	b := stringBytes(sig)
+	var diff uint64
+	for i := 0; i+8 <= v1SignatureLen; i += 8 {
+		diff |= binary.LittleEndian.Uint64(b[i:]) ^ binary.LittleEndian.Uint64(expected[i:])
+	}
+	diff |= uint64(binary.LittleEndian.Uint32(b[40:]) ^ binary.LittleEndian.Uint32(expected[40:]))
+	return subtle.ConstantTimeEq(int32(diff>>32|diff&0xFFFFFFFF), 0) == 1
 }
 
 // stringBytes views s as bytes without copying. The result must only be read: it is used

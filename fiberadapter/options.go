@@ -12,8 +12,8 @@ import (
 )
 
 // Option is a setting of Middleware, Handler and MiddlewareWithConfig: WithMaxBodyBytes,
-// WithIdempotency, WithLogger, WithObserver or WithErrorHandler. The zero Option
-// changes nothing.
+// WithIdempotency, WithLogger, WithObserver, WithDiagnosis or WithErrorHandler. The
+// zero Option changes nothing.
 type Option struct {
 	apply func(*config)
 }
@@ -66,6 +66,21 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
+
+// WithDiagnosis explains in the log why deliveries are refused for their signature (or
+// for their timestamp when the signature is good, which is clock skew): it runs package
+// diagnose on the refused delivery and logs, at Warn, the cause's kind and a sentence
+// naming it and the fix, e.g. that the signature matches the body re-serialised as
+// compact JSON, so something parsed and re-encoded the body before this middleware.
+// The answer does not change (400, the same body), and the log never holds the secret,
+// a signature or the body.
+//
+// A diagnosis costs up to about a thousand HMACs of the body, so it is bounded: at most
+// 10 at once and then one every 6 seconds, bodies up to 64 KiB, each cause logged once a
+// minute with the number of refusals since; a flood of forgeries is only counted. Off by
+// default: turn it on while a new endpoint is set up, or keep it on to be told when a
+// deployment starts mangling bodies.
+func WithDiagnosis() Option { return Option{func(c *config) { c.Diagnosis = true }} }
 
 // WithErrorHandler sets how refused deliveries are answered (WriteError by default or
 // when h is nil).

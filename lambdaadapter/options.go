@@ -10,7 +10,7 @@ import (
 )
 
 // Option is a setting of Handler and the typed functions: WithMaxBodyBytes,
-// WithIdempotency, WithLogger, WithObserver or WithErrorHandler, the same names as in
+// WithIdempotency, WithLogger, WithObserver, WithDiagnosis or WithErrorHandler, the same names as in
 // every adapter of this module. The zero Option changes nothing.
 type Option struct {
 	apply func(*config)
@@ -65,6 +65,14 @@ func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logge
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
 func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
+
+// WithDiagnosis makes a delivery refused for its signature (or, with a good signature,
+// for its timestamp: clock skew) diagnosed with package diagnose, and the cause logged
+// at Warn: for example that the signature matches the body before the front re-encoded
+// it. The answer does not change. A diagnosis is bounded work and rate-limited (at most
+// 10 at once, then one every 6 seconds, each cause logged once a minute), so a flood of
+// forgeries is only counted; the log never holds the secret, a signature or the body.
+func WithDiagnosis() Option { return Option{func(c *config) { c.Diagnosis = true }} }
 
 // WithErrorHandler sets how refused deliveries are answered (ErrorResponse by default or
 // when h is nil).

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -89,4 +91,41 @@ func ExampleHandler() {
 	// fetch results of batch_2
 	// 200 {"received":true}
 	// 500 {"error":"the webhook handler failed; retry later"}
+}
+
+// With WithDiagnosis, a delivery refused for its signature is explained in the log:
+// here a proxy re-encoded the JSON body before the endpoint. The answer is the same 400.
+func ExampleWithDiagnosis() {
+	verifier, err := core.NewVerifier(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// A log without times, and only the diagnosis's cause, so that the output is stable.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.MessageKey, "cause":
+				return a
+			}
+			return slog.Attr{}
+		},
+	}))
+	endpoint := nethttp.Handler(verifier, core.NewMux(), nethttp.WithDiagnosis(), nethttp.WithLogger(logger))
+
+	sent := `{"id": "evt_4", "object": "event", "created_at": 1750861210, "type": "batch.completed", "data": {"id": "batch_4"}}`
+	signer, err := core.NewSigner(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := signer.Headers("wh_example", time.Now(), []byte(sent))
+	reencoded := `{"id":"evt_4","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_4"}}`
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/openai", strings.NewReader(reencoded))
+	h.Set(req.Header)
+	w := httptest.NewRecorder()
+	endpoint.ServeHTTP(w, req)
+	fmt.Println(w.Code)
+	// Output:
+	// msg="openai-webhooks: delivery rejected"
+	// msg="openai-webhooks: refused delivery diagnosed" cause=body_reserialized
+	// 400
 }

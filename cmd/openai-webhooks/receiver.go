@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/receive"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -42,6 +42,7 @@ const maxDeliveryBytes = 1 << 20
 func (rc *receiver) build(v *core.Verifier) {
 	opts := []nethttp.Option{
 		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
+		nethttp.WithObserver(statusObserver{}),
 		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
 			if d := deliveryFrom(r.Context()); d != nil {
 				d.Reason = err.Error()
@@ -94,9 +95,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(rc.errOut, "%s listen: capturing delivery #%d: %v\n", progName, d.N, err)
 		}
 	}
-	sw := &receive.StatusWriter{ResponseWriter: w}
-	rc.endpoint.ServeHTTP(sw, r.WithContext(withDelivery(r.Context(), d)))
-	d.Status = sw.Status()
+	rc.endpoint.ServeHTTP(w, r.WithContext(withDelivery(r.Context(), d)))
 	switch {
 	case d.handled && rc.seen != nil && rc.seen.add(d.Header.Get(core.HeaderID)):
 		d.Verdict = verdictDuplicate
@@ -110,12 +109,24 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			d.Reason = fmt.Sprintf("answered %d", d.Status)
 		}
 		if rc.history != nil && d.Status == http.StatusBadRequest {
-			d.Diagnosis = diagnosisText(rc.secret, d.Body, core.HeadersFrom(d.Header), d.At)
+			d.Diagnosis = inspectorDiagnosis(rc.secret, d.Body, d.Header, d.At)
 		}
 	}
 	rc.out.report(d)
 	if rc.history != nil {
 		rc.history.add(d)
+	}
+}
+
+// statusObserver records on each delivery the status it was answered with, as the
+// pipeline reports it: the refusal's, the duplicate's, or what the app answered.
+type statusObserver struct{}
+
+func (statusObserver) StartDelivery(ctx context.Context) context.Context { return ctx }
+
+func (statusObserver) EndDelivery(ctx context.Context, o core.Delivery) {
+	if d := deliveryFrom(ctx); d != nil {
+		d.Status = o.Status
 	}
 }
 

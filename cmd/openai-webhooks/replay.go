@@ -121,8 +121,8 @@ func (c *cli) replayOne(client *http.Client, target string, signer *core.Signer,
 	}
 	if signer == nil && res.Status == http.StatusBadRequest && bytes.Contains(bytes.ToLower(res.Body), []byte("timestamp")) {
 		age := ""
-		if ts, ok := parseUnixSeconds(h.Timestamp); ok {
-			age = fmt.Sprintf(" (signed %s ago)", humanDuration(c.now().Unix()-ts))
+		if ts, err := core.ParseTimestamp(h.Timestamp); err == nil {
+			age = fmt.Sprintf(" (signed %s ago)", c.now().Sub(ts).Truncate(time.Second))
 		}
 		fmt.Fprintf(c.stdout, "  refused as stale: the receiver checks webhook-timestamp%s against its tolerance, and a replay as captured keeps the original one. Replay with --secret whsec_… (or %s) to re-sign it with a fresh timestamp.\n", age, core.EnvSecret)
 	}

@@ -118,41 +118,6 @@ func TestSamplesFitTheirTypes(t *testing.T) {
 	}
 }
 
-func TestReformatJSON(t *testing.T) {
-	body := []byte(`{"b": [1, 2.50, {"x": null}], "a": "é <&> \"q\" \u0001 😀", "c": {}, "d": []}`)
-	cases := []struct {
-		style jsonStyle
-		want  string
-	}{
-		{jsonStyle{itemSep: ",", keySep: ":"}, `{"b":[1,2.50,{"x":null}],"a":"é <&> \"q\" \u0001 😀","c":{},"d":[]}`},
-		{openAIStyle, string(body)},
-		{jsonStyle{itemSep: ",", keySep: ":", sortKeys: true, escapeHTML: true}, `{"a":"é \u003c\u0026\u003e \"q\" \u0001 😀","b":[1,2.50,{"x":null}],"c":{},"d":[]}`},
-		{jsonStyle{itemSep: ", ", keySep: ": ", asciiOnly: true}, `{"b": [1, 2.50, {"x": null}], "a": "\u00e9 <&> \"q\" \u0001 \ud83d\ude00", "c": {}, "d": []}`},
-		{jsonStyle{itemSep: ",", keySep: ": ", indent: "  "}, "{\n  \"b\": [\n    1,\n    2.50,\n    {\n      \"x\": null\n    }\n  ],\n  \"a\": \"é <&> \\\"q\\\" \\u0001 😀\",\n  \"c\": {},\n  \"d\": []\n}"},
-	}
-	for _, tc := range cases {
-		got, err := reformatJSON(body, tc.style)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != tc.want {
-			t.Errorf("%s:\n got %s\nwant %s", tc.style, got, tc.want)
-		}
-	}
-	// The indented style is what encoding/json's Indent makes.
-	var indented bytes.Buffer
-	_ = json.Indent(&indented, []byte(`{"a":[1,{"b":2}],"c":"d"}`), "", "\t")
-	got, _ := reformatJSON([]byte(`{"a":[1,{"b":2}],"c":"d"}`), jsonStyle{itemSep: ",", keySep: ": ", indent: "\t"})
-	if string(got) != indented.String() {
-		t.Errorf("tab indent:\n got %s\nwant %s", got, indented.String())
-	}
-	for _, bad := range []string{"", "{", `{"a":1} {}`, "nope"} {
-		if _, err := reformatJSON([]byte(bad), openAIStyle); err == nil {
-			t.Errorf("reformatJSON(%q) did not fail", bad)
-		}
-	}
-}
-
 func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain-word_1.2/x:y@z=w+v,u": "plain-word_1.2/x:y@z=w+v,u",

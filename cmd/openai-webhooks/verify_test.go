@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // A real OpenAI delivery (testdata/vectors.json), and the mistakes made with such
@@ -32,22 +30,16 @@ const (
 
 // sigWith signs like a sender that keys HMAC-SHA256 with key.
 func sigWith(key []byte, id, ts string, body []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id + "." + ts + "."))
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return testkit.SignV1(key, id, ts, body)
 }
 
 func rawMAC(key []byte, id, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id + "." + ts + "."))
-	m.Write(body)
-	return m.Sum(nil)
+	return testkit.MAC(key, id, ts, body)
 }
 
 func keyOf(t *testing.T, secret string) []byte {
 	t.Helper()
-	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	k, err := testkit.DecodeBase64(strings.TrimPrefix(secret, "whsec_"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +53,7 @@ func nodeKey(secret string) []byte {
 	if len(s)%4 == 1 {
 		s = s[:len(s)-1]
 	}
-	k, err := base64.RawStdEncoding.DecodeString(s)
+	k, err := testkit.DecodeBase64Raw(s)
 	if err != nil {
 		panic(err)
 	}
@@ -310,11 +302,11 @@ func TestVerifyDiagnoses(t *testing.T) {
 			want: []string{"hex instead of base64", "hexdigest()"},
 		},
 		{
-			name: "signature without v1 prefix", secret: secret, file: body, sig: base64.StdEncoding.EncodeToString(mac),
+			name: "signature without v1 prefix", secret: secret, file: body, sig: testkit.Base64(mac),
 			want: []string{"invalid webhook signature header", `no "v1," version prefix`},
 		},
 		{
-			name: "signature URL-safe base64", secret: secret, file: body, sig: "v1," + base64.URLEncoding.EncodeToString(mac),
+			name: "signature URL-safe base64", secret: secret, file: body, sig: "v1," + testkit.Base64URL(mac),
 			want: []string{"URL-safe base64"}, // this MAC's base64 has a "+", so its URL-safe form differs
 		},
 		{
@@ -369,12 +361,12 @@ func TestVerifyEd25519(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := core.NewSigner("whsk_" + base64.StdEncoding.EncodeToString(priv))
+	signer, err := core.NewSigner("whsk_" + testkit.Base64(priv))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sig := signer.Sign(realID, mustUnix(t, realTimestamp), []byte(realBody))
-	r := verifyFlags(t, "whpk_"+base64.StdEncoding.EncodeToString(pub), []byte(realBody), realID, realTimestamp, sig, nowSoon)
+	r := verifyFlags(t, "whpk_"+testkit.Base64(pub), []byte(realBody), realID, realTimestamp, sig, nowSoon)
 	wantCode(t, r, 0)
 	wantContains(t, "verify", r.stdout, "ed25519 public key", "a v1a signature matches")
 
@@ -383,7 +375,7 @@ func TestVerifyEd25519(t *testing.T) {
 	wantText(t, r.stdout, "only v1a (ed25519) signatures", "whpk_ public key")
 
 	// A trailing newline is diagnosed for v1a too.
-	r = verifyFlags(t, "whpk_"+base64.StdEncoding.EncodeToString(pub), append([]byte(realBody), '\n'), realID, realTimestamp, sig, nowSoon)
+	r = verifyFlags(t, "whpk_"+testkit.Base64(pub), append([]byte(realBody), '\n'), realID, realTimestamp, sig, nowSoon)
 	wantCode(t, r, 1)
 	wantContains(t, "verify", r.stdout, "without its final newline")
 }

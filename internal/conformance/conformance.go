@@ -34,18 +34,23 @@ type Options struct {
 	MaxBodyBytes int64             // 0 keeps the adapter's default
 	Store        idempotency.Store // nil: no idempotency
 	Logger       *slog.Logger      // always set by the suite
+	Diagnosis    bool              // the adapter's WithDiagnosis
 }
 
 // AdapterOptions converts o into an adapter's options, given the adapter's
-// WithMaxBodyBytes, WithIdempotency and WithLogger. The list starts with the zero
-// option, so that every case also checks that it changes nothing.
+// WithMaxBodyBytes, WithIdempotency, WithLogger and WithDiagnosis. The list starts with
+// the zero option, so that every case also checks that it changes nothing.
 func AdapterOptions[O any](o Options,
 	maxBodyBytes func(int64) O,
 	withIdempotency func(idempotency.Store, ...idempotency.ClaimOption) O,
 	withLogger func(*slog.Logger) O,
+	withDiagnosis func() O,
 ) []O {
 	var zero O
 	opts := []O{zero, withLogger(o.Logger)}
+	if o.Diagnosis {
+		opts = append(opts, withDiagnosis())
+	}
 	if o.MaxBodyBytes > 0 {
 		opts = append(opts, maxBodyBytes(o.MaxBodyBytes))
 	}
@@ -122,6 +127,7 @@ func Run(t *testing.T, d Driver) {
 					t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
 					t.Run("taken as marked", func(t *testing.T) { testMarked(t, f, m) })
 					t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
+					t.Run("diagnosis", func(t *testing.T) { testDiagnosis(t, f, m) })
 					if idempotent {
 						t.Run("idempotency", func(t *testing.T) { testIdempotency(t, f, m) })
 					} else {

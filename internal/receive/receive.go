@@ -30,13 +30,15 @@ type Config struct {
 	Keep         time.Duration
 	Logger       *slog.Logger
 	Observer     core.Observer // nil: nothing is observed, at no cost
+	Diagnosis    bool          // explain signature refusals in the log (diagnosis.go)
 }
 
 // Pipeline receives deliveries for one endpoint. It is safe for concurrent use.
 type Pipeline struct {
-	verifier *core.Verifier
-	cfg      Config
-	buffers  sync.Pool
+	verifier  *core.Verifier
+	cfg       Config
+	buffers   sync.Pool
+	diagnoser *diagnoser // nil without Config.Diagnosis
 }
 
 // New returns a pipeline for v. It panics when v is nil: that is a mistake in the
@@ -60,6 +62,9 @@ func New(v *core.Verifier, cfg Config) *Pipeline {
 		cfg.Logger = slog.Default()
 	}
 	p := &Pipeline{verifier: v, cfg: cfg}
+	if cfg.Diagnosis {
+		p.diagnoser = newDiagnoser(time.Now)
+	}
 	p.buffers.New = func() any { b := make([]byte, 0, 4096); return &b }
 	return p
 }
@@ -133,7 +138,9 @@ func (p *Pipeline) verify(ctx context.Context, o *observation, body []byte, h co
 	}
 	e, err := p.verifier.Unwrap(body, h)
 	if err != nil {
-		return nil, p.reject(ctx, o, h, err)
+		err = p.reject(ctx, o, h, err)
+		p.diagnose(ctx, body, h, err)
+		return nil, err
 	}
 	o.verified(e)
 	return e, nil

@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"bytes"
@@ -11,64 +11,68 @@ import (
 	"unicode/utf8"
 )
 
-// jsonStyle is one way a JSON value may be serialised. verify re-serialises a body in
-// every style to find out whether the signed bytes were a different serialisation of the
-// same JSON; send and demo use openAIStyle, the one OpenAI sends.
-type jsonStyle struct {
-	itemSep    string // between members: "," or ", " (ignored when indenting)
-	keySep     string // between key and value: ":" or ": "
-	indent     string // "" for one line, else the indent of each level
-	sortKeys   bool   // keys sorted, as re-marshalling a map does
-	asciiOnly  bool   // non-ASCII as \uXXXX, as Python's json.dumps does by default
-	escapeHTML bool   // <, > and & as \u003c…, as Go's json.Marshal does
+// JSONStyle is one way a JSON value may be serialised. The diagnosis re-serialises a
+// body in every style of JSONStyles to find out whether the signed bytes were a
+// different serialisation of the same JSON; tools that make realistic deliveries write
+// OpenAIStyle, the one OpenAI sends.
+type JSONStyle struct {
+	ItemSep    string // between members: "," or ", " (ignored when indenting)
+	KeySep     string // between key and value: ":" or ": "
+	Indent     string // "" for one line, else the indent of each level
+	SortKeys   bool   // keys sorted, as re-marshalling a map does
+	ASCIIOnly  bool   // non-ASCII as \uXXXX, as Python's json.dumps does by default
+	EscapeHTML bool   // <, > and & as \u003c…, as Go's json.Marshal does
 }
 
-// openAIStyle is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
-var openAIStyle = jsonStyle{itemSep: ", ", keySep: ": "}
+// OpenAIStyle is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
+// It is a function, not a variable, so that no caller can change it for the others.
+func OpenAIStyle() JSONStyle { return JSONStyle{ItemSep: ", ", KeySep: ": "} }
 
-func (s jsonStyle) String() string {
+// String describes the style in words, as the diagnosis reports it: "compact (no
+// spaces), key order kept".
+func (s JSONStyle) String() string {
 	var parts []string
 	switch {
-	case s.indent == "\t":
+	case s.Indent == "\t":
 		parts = append(parts, "indented with tabs")
-	case s.indent != "":
-		parts = append(parts, fmt.Sprintf("indented with %d spaces", len(s.indent)))
-	case s.itemSep == "," && s.keySep == ":":
+	case s.Indent != "":
+		parts = append(parts, fmt.Sprintf("indented with %d spaces", len(s.Indent)))
+	case s.ItemSep == "," && s.KeySep == ":":
 		parts = append(parts, "compact (no spaces)")
 	default:
-		parts = append(parts, fmt.Sprintf("on one line with %q and %q separators", s.itemSep, s.keySep))
+		parts = append(parts, fmt.Sprintf("on one line with %q and %q separators", s.ItemSep, s.KeySep))
 	}
-	if s.sortKeys {
+	if s.SortKeys {
 		parts = append(parts, "keys sorted")
 	} else {
 		parts = append(parts, "key order kept")
 	}
-	if s.asciiOnly {
+	if s.ASCIIOnly {
 		parts = append(parts, `non-ASCII escaped as \uXXXX`)
 	}
-	if s.escapeHTML {
+	if s.EscapeHTML {
 		parts = append(parts, `<, > and & escaped`)
 	}
 	return strings.Join(parts, ", ")
 }
 
-// jsonStyles lists the serialisations verify tries: what JSON.stringify, json.Marshal,
+// JSONStyles lists the serialisations verify tries: what JSON.stringify, json.Marshal,
 // json.dumps, MarshalIndent and friends produce.
-func jsonStyles() []jsonStyle {
-	var out []jsonStyle
-	layouts := []jsonStyle{
-		{itemSep: ",", keySep: ":"},
-		{itemSep: ", ", keySep: ": "},
-		{itemSep: ",", keySep: ": ", indent: "  "},
-		{itemSep: ",", keySep: ": ", indent: "    "},
-		{itemSep: ",", keySep: ": ", indent: "\t"},
+func JSONStyles() []JSONStyle {
+	var out []JSONStyle
+	layouts := []JSONStyle{
+		{ItemSep: ",", KeySep: ":"},
+		{ItemSep: ", ", KeySep: ": "},
+		{ItemSep: ",", KeySep: ": ", Indent: "  "},
+		{ItemSep: ",", KeySep: ": ", Indent: "    "},
+		{ItemSep: ",", KeySep: ": ", Indent: "\t"},
 	}
 	for _, l := range layouts {
 		for _, sorted := range []bool{false, true} {
 			for _, ascii := range []bool{false, true} {
 				for _, html := range []bool{false, true} {
 					s := l
-					s.sortKeys, s.asciiOnly, s.escapeHTML = sorted, ascii, html
+					s.SortKeys, s.ASCIIOnly, s.EscapeHTML = sorted, ascii, html
 					out = append(out, s)
 				}
 			}
@@ -85,16 +89,22 @@ type jsonNode struct {
 	values []*jsonNode
 }
 
-// reformatJSON serialises the JSON document body in style s. It fails when body is not
-// exactly one JSON value (surrounding white space allowed).
-func reformatJSON(body []byte, s jsonStyle) ([]byte, error) {
+// Format serialises the JSON document body in style s, keeping its key order (unless
+// SortKeys) and number text. It fails when body is not exactly one JSON value
+// (surrounding white space allowed).
+func (s JSONStyle) Format(body []byte) ([]byte, error) {
 	node, err := parseJSON(body)
 	if err != nil {
 		return nil, err
 	}
+	return s.format(node), nil
+}
+
+// format serialises a parsed document: the diagnosis parses a body once for all styles.
+func (s JSONStyle) format(node *jsonNode) []byte {
 	var b bytes.Buffer
 	writeJSON(&b, node, s, 0)
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 func parseJSON(body []byte) (*jsonNode, error) {
@@ -167,7 +177,7 @@ func parseValue(dec *json.Decoder) (*jsonNode, error) {
 	return nil, fmt.Errorf("unexpected token %v", tok)
 }
 
-func writeJSON(b *bytes.Buffer, n *jsonNode, s jsonStyle, depth int) {
+func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
 	switch n.kind {
 	case 's':
 		writeJSONString(b, n.text, s)
@@ -187,36 +197,36 @@ func writeJSON(b *bytes.Buffer, n *jsonNode, s jsonStyle, depth int) {
 		for i := range order {
 			order[i] = i
 		}
-		if n.kind == '{' && s.sortKeys {
+		if n.kind == '{' && s.SortKeys {
 			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
 		}
 		for i, idx := range order {
 			if i > 0 {
-				if s.indent != "" {
+				if s.Indent != "" {
 					b.WriteByte(',')
 				} else {
-					b.WriteString(s.itemSep)
+					b.WriteString(s.ItemSep)
 				}
 			}
-			if s.indent != "" {
+			if s.Indent != "" {
 				b.WriteByte('\n')
-				b.WriteString(strings.Repeat(s.indent, depth+1))
+				b.WriteString(strings.Repeat(s.Indent, depth+1))
 			}
 			if n.kind == '{' {
 				writeJSONString(b, n.keys[idx], s)
-				b.WriteString(s.keySep)
+				b.WriteString(s.KeySep)
 			}
 			writeJSON(b, n.values[idx], s, depth+1)
 		}
-		if s.indent != "" {
+		if s.Indent != "" {
 			b.WriteByte('\n')
-			b.WriteString(strings.Repeat(s.indent, depth))
+			b.WriteString(strings.Repeat(s.Indent, depth))
 		}
 		b.WriteByte(closing)
 	}
 }
 
-func writeJSONString(b *bytes.Buffer, str string, s jsonStyle) {
+func writeJSONString(b *bytes.Buffer, str string, s JSONStyle) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	for _, r := range str {
@@ -235,11 +245,11 @@ func writeJSONString(b *bytes.Buffer, str string, s jsonStyle) {
 			b.WriteString(`\b`)
 		case r == '\f':
 			b.WriteString(`\f`)
-		case r < 0x20, s.escapeHTML && (r == '<' || r == '>' || r == '&'):
+		case r < 0x20, s.EscapeHTML && (r == '<' || r == '>' || r == '&'):
 			b.WriteString(`\u00`)
 			b.WriteByte(hexDigits[r>>4])
 			b.WriteByte(hexDigits[r&0xF])
-		case r >= 0x80 && s.asciiOnly:
+		case r >= 0x80 && s.ASCIIOnly:
 			if r > 0xFFFF {
 				r -= 0x10000
 				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
