@@ -1,13 +1,19 @@
 // Package testkit holds the small pieces the tests and test helpers of this module share:
 // a free loopback port, a buffer that a running server or process may write to while a
-// test reads it, and a count of handler calls per webhook-id.
+// test reads it, a count of handler calls per webhook-id, and what a test does when a
+// server it needs is missing.
 package testkit
 
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"strconv"
 	"sync"
+	"testing"
 )
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for a server the
@@ -81,4 +87,23 @@ func (c *Counter) Total() int {
 		total += n
 	}
 	return total
+}
+
+// MissingPrerequisite is what a test does when a server or tool it needs is not there:
+// it fails with message, which says how to install it, so that a passing `go test ./...`
+// means every test ran; or, when the environment variable envSkip is set to 1 or true,
+// it skips with skipped, said once on stderr too (t.Skip is only printed with -v). Under
+// CI=true it always fails: CI installs everything.
+func MissingPrerequisite(t testing.TB, message, envSkip, skipped string, notice *sync.Once, stderr io.Writer) {
+	t.Helper()
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatal(message + " (CI=true: it must be present)")
+	}
+	if skip, _ := strconv.ParseBool(os.Getenv(envSkip)); !skip {
+		t.Fatal(message)
+	}
+	notice.Do(func() {
+		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
+	})
+	t.Skip(skipped)
 }

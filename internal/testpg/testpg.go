@@ -27,7 +27,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +35,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 // EnvURL names the environment variable holding the connection string of an existing
@@ -150,18 +151,7 @@ func sharedServer(t testing.TB) *Server {
 // missing fails the test, or skips it when EnvSkip is set (never under CI=true).
 func missing(t testing.TB) {
 	t.Helper()
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatal(MissingMessage + " (CI=true: PostgreSQL must be present)")
-	}
-	if skip, _ := strconv.ParseBool(os.Getenv(EnvSkip)); !skip {
-		t.Fatal(MissingMessage)
-	}
-	const skipped = "PostgreSQL not found and " + EnvSkip + " is set: the tests that need PostgreSQL are SKIPPED"
-	// t.Skip is only printed with -v; say it once on stderr too, so it is seen.
-	warnOnce.Do(func() {
-		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
-	})
-	t.Skip(skipped)
+	testkit.MissingPrerequisite(t, MissingMessage, EnvSkip, "PostgreSQL not found and "+EnvSkip+" is set: the tests that need PostgreSQL are SKIPPED", warnOnce, stderr)
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)

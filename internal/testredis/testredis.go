@@ -63,18 +63,7 @@ func Start(t testing.TB) *redis.Client {
 // missing fails the test, or skips it when EnvSkip is set (never under CI=true).
 func missing(t testing.TB) {
 	t.Helper()
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatal(MissingMessage + " (CI=true: Redis must be present)")
-	}
-	if skip, _ := strconv.ParseBool(os.Getenv(EnvSkip)); !skip {
-		t.Fatal(MissingMessage)
-	}
-	const skipped = "redis-server not found and " + EnvSkip + " is set: the tests that need Redis are SKIPPED"
-	// t.Skip is only printed with -v; say it once on stderr too, so it is seen.
-	warnOnce.Do(func() {
-		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
-	})
-	t.Skip(skipped)
+	testkit.MissingPrerequisite(t, MissingMessage, EnvSkip, "redis-server not found and "+EnvSkip+" is set: the tests that need Redis are SKIPPED", warnOnce, stderr)
 }
 
 func dial(t testing.TB, url string) *redis.Client {

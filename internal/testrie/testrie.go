@@ -199,16 +199,5 @@ func find() string {
 // missing fails the test, or skips it when EnvSkip is set (never under CI=true).
 func missing(t testing.TB) {
 	t.Helper()
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatal(MissingMessage + " (CI=true: the emulator must be present)")
-	}
-	if skip, _ := strconv.ParseBool(os.Getenv(EnvSkip)); !skip {
-		t.Fatal(MissingMessage)
-	}
-	const skipped = "aws-lambda-rie not found and " + EnvSkip + " is set: the tests that need the Lambda emulator are SKIPPED"
-	// t.Skip is only printed with -v; say it once on stderr too, so it is seen.
-	warnOnce.Do(func() {
-		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
-	})
-	t.Skip(skipped)
+	testkit.MissingPrerequisite(t, MissingMessage, EnvSkip, "aws-lambda-rie not found and "+EnvSkip+" is set: the tests that need the Lambda emulator are SKIPPED", warnOnce, stderr)
 }
