@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -106,4 +107,36 @@ func MissingPrerequisite(t testing.TB, message, envSkip, skipped string, notice 
 		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
 	})
 	t.Skip(skipped)
+}
+
+// Recorder stands in for a testing.TB to observe what a test helper does when it fails
+// or skips: Skip, Fatal and Fatalf record their message and end the helper's goroutine.
+type Recorder struct {
+	testing.TB
+	SkippedWith, FailedWith string
+}
+
+// Skip records the message and stops the helper.
+func (r *Recorder) Skip(args ...any) { r.SkippedWith = fmt.Sprint(args...); runtime.Goexit() }
+
+// Fatal records the message and stops the helper.
+func (r *Recorder) Fatal(args ...any) { r.FailedWith = fmt.Sprint(args...); runtime.Goexit() }
+
+// Fatalf records the message and stops the helper.
+func (r *Recorder) Fatalf(format string, args ...any) {
+	r.FailedWith = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// Record runs helper with a Recorder on its own goroutine, so that a Skip or Fatal ends
+// only that goroutine, and returns what it recorded.
+func Record(t testing.TB, helper func(testing.TB)) *Recorder {
+	rec := &Recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		helper(rec)
+	}()
+	<-done
+	return rec
 }

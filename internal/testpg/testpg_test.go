@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(Run(m)) }
@@ -69,22 +70,9 @@ func TestWithSearchPath(t *testing.T) {
 	}
 }
 
-// recorder stands in for a testing.TB to observe Skip and Fatal.
-type recorder struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (r *recorder) Skip(args ...any)  { r.skipped = fmt.Sprint(args...); runtime.Goexit() }
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); runtime.Goexit() }
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.failed = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
 // withoutPostgres hides every PostgreSQL binary and DATABASE_URL, then runs StartServer
 // with the given CI and EnvSkip values.
-func withoutPostgres(t *testing.T, ci, skip string) *recorder {
+func withoutPostgres(t *testing.T, ci, skip string) *testkit.Recorder {
 	var notice strings.Builder
 	stderr, warnOnce = &notice, new(sync.Once)
 	oldLib := libDir
@@ -94,14 +82,8 @@ func withoutPostgres(t *testing.T, ci, skip string) *recorder {
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("CI", ci)
 	t.Setenv(EnvSkip, skip)
-	rec := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		StartServer(rec)
-	}()
-	<-done
-	if rec.skipped != "" && !strings.Contains(notice.String(), "!!! PostgreSQL not found") {
+	rec := testkit.Record(t, func(tb testing.TB) { StartServer(tb) })
+	if rec.SkippedWith != "" && !strings.Contains(notice.String(), "!!! PostgreSQL not found") {
 		t.Errorf("stderr notice = %q; want the loud notice", notice.String())
 	}
 	return rec
@@ -109,21 +91,21 @@ func withoutPostgres(t *testing.T, ci, skip string) *recorder {
 
 func TestMissingPostgresFails(t *testing.T) {
 	rec := withoutPostgres(t, "", "")
-	if rec.skipped != "" || !strings.Contains(rec.failed, "apt-get install -y postgresql") || !strings.Contains(rec.failed, EnvSkip+"=1") {
-		t.Fatalf("skipped %q, failed %q; want a failure naming the package and %s", rec.skipped, rec.failed, EnvSkip)
+	if rec.SkippedWith != "" || !strings.Contains(rec.FailedWith, "apt-get install -y postgresql") || !strings.Contains(rec.FailedWith, EnvSkip+"=1") {
+		t.Fatalf("skipped %q, failed %q; want a failure naming the package and %s", rec.SkippedWith, rec.FailedWith, EnvSkip)
 	}
 }
 
 func TestMissingPostgresSkipsLoudlyWhenAsked(t *testing.T) {
 	rec := withoutPostgres(t, "", "1")
-	if rec.failed != "" || !strings.Contains(rec.skipped, EnvSkip) || !strings.Contains(rec.skipped, "SKIPPED") {
-		t.Fatalf("skipped %q, failed %q; want a skip naming %s and SKIPPED", rec.skipped, rec.failed, EnvSkip)
+	if rec.FailedWith != "" || !strings.Contains(rec.SkippedWith, EnvSkip) || !strings.Contains(rec.SkippedWith, "SKIPPED") {
+		t.Fatalf("skipped %q, failed %q; want a skip naming %s and SKIPPED", rec.SkippedWith, rec.FailedWith, EnvSkip)
 	}
 }
 
 func TestMissingPostgresFailsUnderCI(t *testing.T) {
 	rec := withoutPostgres(t, "true", "1")
-	if rec.skipped != "" || !strings.Contains(rec.failed, "CI=true") {
-		t.Fatalf("skipped %q, failed %q; want a failure naming CI=true", rec.skipped, rec.failed)
+	if rec.SkippedWith != "" || !strings.Contains(rec.FailedWith, "CI=true") {
+		t.Fatalf("skipped %q, failed %q; want a failure naming CI=true", rec.SkippedWith, rec.FailedWith)
 	}
 }

@@ -2,13 +2,13 @@ package testredis
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/webhookkit/openai-webhooks/internal/testkit"
 )
 
 func TestStart(t *testing.T) {
@@ -23,28 +23,8 @@ func TestStart(t *testing.T) {
 	}
 }
 
-// recorder stands in for a testing.TB to observe Skip and Fatal.
-type recorder struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (r *recorder) Skip(args ...any)  { r.skipped = fmt.Sprint(args...); runtime.Goexit() }
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); runtime.Goexit() }
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.failed = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-func startWith(t *testing.T) *recorder {
-	rec := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		Start(rec)
-	}()
-	<-done
-	return rec
+func startWith(t *testing.T) *testkit.Recorder {
+	return testkit.Record(t, func(tb testing.TB) { Start(tb) })
 }
 
 // Without Redis, and without the opt-out, the test fails: a passing `go test ./...`
@@ -55,8 +35,8 @@ func TestMissingRedisFails(t *testing.T) {
 	t.Setenv("CI", "")
 	t.Setenv(EnvSkip, "")
 	rec := startWith(t)
-	if rec.skipped != "" || !strings.Contains(rec.failed, "redis-server not found") || !strings.Contains(rec.failed, EnvSkip+"=1") {
-		t.Fatalf("skipped %q, failed %q; want a failure naming redis-server and %s=1", rec.skipped, rec.failed, EnvSkip)
+	if rec.SkippedWith != "" || !strings.Contains(rec.FailedWith, "redis-server not found") || !strings.Contains(rec.FailedWith, EnvSkip+"=1") {
+		t.Fatalf("skipped %q, failed %q; want a failure naming redis-server and %s=1", rec.SkippedWith, rec.FailedWith, EnvSkip)
 	}
 }
 
@@ -69,8 +49,8 @@ func TestMissingRedisSkipsLoudlyWhenAsked(t *testing.T) {
 	t.Setenv("CI", "")
 	t.Setenv(EnvSkip, "1")
 	rec := startWith(t)
-	if rec.failed != "" || !strings.Contains(rec.skipped, "redis-server not found") || !strings.Contains(rec.skipped, "SKIPPED") {
-		t.Fatalf("skipped %q, failed %q; want a skip naming redis-server and SKIPPED", rec.skipped, rec.failed)
+	if rec.FailedWith != "" || !strings.Contains(rec.SkippedWith, "redis-server not found") || !strings.Contains(rec.SkippedWith, "SKIPPED") {
+		t.Fatalf("skipped %q, failed %q; want a skip naming redis-server and SKIPPED", rec.SkippedWith, rec.FailedWith)
 	}
 	if !strings.Contains(notice.String(), "!!! redis-server not found") {
 		t.Fatalf("stderr notice = %q; want the loud notice", notice.String())
@@ -83,15 +63,15 @@ func TestMissingRedisFailsUnderCI(t *testing.T) {
 	t.Setenv("CI", "true")
 	t.Setenv(EnvSkip, "1") // the opt-out does not hold in CI
 	rec := startWith(t)
-	if rec.skipped != "" || !strings.Contains(rec.failed, "redis-server not found") {
-		t.Fatalf("skipped %q, failed %q; want a failure under CI=true", rec.skipped, rec.failed)
+	if rec.SkippedWith != "" || !strings.Contains(rec.FailedWith, "redis-server not found") {
+		t.Fatalf("skipped %q, failed %q; want a failure under CI=true", rec.SkippedWith, rec.FailedWith)
 	}
 }
 
 func TestBadURLFails(t *testing.T) {
 	t.Setenv(EnvURL, "not a url")
 	rec := startWith(t)
-	if !strings.Contains(rec.failed, EnvURL) {
-		t.Fatalf("failed %q; want a failure naming %s", rec.failed, EnvURL)
+	if !strings.Contains(rec.FailedWith, EnvURL) {
+		t.Fatalf("failed %q; want a failure naming %s", rec.FailedWith, EnvURL)
 	}
 }
