@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"syscall"
@@ -150,26 +149,17 @@ func runSend(c *cli, args []string) error {
 // postDelivery POSTs body with the webhook headers and returns the status and up to
 // 64 KiB of the answer.
 func postDelivery(ctx context.Context, client *http.Client, url string, h core.Headers, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", progName+"/1 (+https://github.com/webhookkit/openai-webhooks)")
+	header := http.Header{"Content-Type": {"application/json"}}
 	// Only the headers that have a value: the demo's unsigned delivery has none.
 	for name, value := range map[string]string{core.HeaderID: h.ID, core.HeaderTimestamp: h.Timestamp, core.HeaderSignature: h.Signature} {
 		if value != "" {
-			req.Header.Set(name, value)
+			header.Set(name, value)
 		}
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
+	res := postToApp(ctx, client, url, header, body)
+	const shown = 64 << 10
+	if len(res.Body) > shown {
+		res.Body = res.Body[:shown]
 	}
-	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return resp.StatusCode, respBody, fmt.Errorf("reading the answer (status %d): %w", resp.StatusCode, err)
-	}
-	return resp.StatusCode, respBody, nil
+	return res.Status, res.Body, res.Err
 }
