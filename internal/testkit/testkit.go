@@ -93,7 +93,7 @@ func (c *Counter) Total() int {
 // MissingPrerequisite is what a test does when a server or tool it needs is not there:
 // it fails with message, which says how to install it, so that a passing `go test ./...`
 // means every test ran; or, when the environment variable envSkip is set to 1 or true,
-// it skips with skipped, said once on stderr too (t.Skip is only printed with -v). Under
+// it skips with skipped, announced once (see Announce: t.Skip is only printed with -v). Under
 // CI=true it always fails: CI installs everything.
 func MissingPrerequisite(t testing.TB, message, envSkip, skipped string, notice *sync.Once, stderr io.Writer) {
 	t.Helper()
@@ -103,10 +103,24 @@ func MissingPrerequisite(t testing.TB, message, envSkip, skipped string, notice 
 	if skip, _ := strconv.ParseBool(os.Getenv(envSkip)); !skip {
 		t.Fatal(message)
 	}
-	notice.Do(func() {
-		fmt.Fprintf(stderr, "\n!!! %s !!!\n\n", skipped)
-	})
+	notice.Do(func() { Announce(stderr, skipped) })
 	t.Skip(skipped)
+}
+
+// Announce prints a loud notice that a part of the suite is skipped. `go test ./...`
+// shows a passing package's stderr only with -v, so when w is the process's stderr the
+// notice also goes to the controlling terminal, which go test does not capture: whoever
+// runs the suite by hand sees it in plain output. CI has no terminal, and never skips.
+func Announce(w io.Writer, notice string) {
+	line := fmt.Sprintf("\n!!! %s !!!\n\n", notice)
+	fmt.Fprint(w, line)
+	if w != io.Writer(os.Stderr) {
+		return
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		fmt.Fprint(tty, line)
+		tty.Close()
+	}
 }
 
 // Recorder stands in for a testing.TB to observe what a test helper does when it fails
