@@ -38,3 +38,19 @@ func BenchmarkVerifier(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDiagnoseWorstCase is the cost of one diagnosis at the largest inputs the
+// adapters' WithDiagnosis accepts (a 64 KiB body, 32 signature entries), built so that
+// every alternative is distinct: the bound docs/diagnosis.md states.
+func BenchmarkDiagnoseWorstCase(b *testing.B) {
+	for _, tc := range worstCases() {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := diagnose.Verifier(tc.v, tc.d); r.OK() {
+					b.Fatal("a forgery verified")
+				}
+			}
+		})
+	}
+}
