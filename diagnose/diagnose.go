@@ -144,8 +144,7 @@ func Secret(secret string, d Delivery, opts ...Option) *Report {
 // last two): what a server can log about a delivery it refused. The report never holds
 // a key, a signature or the body.
 func Verifier(v *core.Verifier, d Delivery, opts ...Option) *Report {
-	var set keyset.Set
-	v.CopyKeys(&set)
+	set, _ := keyset.Of(v)
 	return fromKeys(set, d, opts)
 }
 

@@ -22,8 +22,7 @@ func keysOf(secret string) []keyset.Key {
 	if err != nil {
 		return nil
 	}
-	var set keyset.Set
-	v.CopyKeys(&set)
+	set, _ := keyset.Of(v)
 	return set.Keys
 }
 
