@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"bytes"
+
+	"github.com/webhookkit/openai-webhooks/internal/jsonstyle"
 )
 
 // maxJSONVariantBody bounds the bodies that are re-serialised in every style.
@@ -51,9 +53,9 @@ func bodyVariants(body []byte) []variant[[]byte] {
 	}
 	if len(body) <= maxJSONVariantBody {
 		const jsonWhy = "The bytes you have are a re-serialisation of the JSON that was signed: either the receiver parsed the body and encoded it again before verifying (a body-parser and JSON.stringify(req.body), json.Marshal of a decoded value, request.get_json(), a logging or capture tool), or the sender signed one serialisation and sent another (signing json.dumps(payload) but posting json=payload). The signature covers the raw bytes: verify them before anything parses them (express.raw, io.ReadAll(r.Body), request.get_data())."
-		if node, err := parseJSON(body); err == nil {
-			for _, st := range JSONStyles() {
-				b := st.format(node)
+		if node, err := jsonstyle.Parse(body); err == nil {
+			for _, st := range jsonstyle.All() {
+				b := st.Write(node)
 				what := "the body is the same JSON serialised " + st.String()
 				add(b, KindBodyReserialized, what, jsonWhy)
 				add(append(b, '\n'), KindBodyReserialized, what+", with a final newline", jsonWhy)

@@ -1,4 +1,8 @@
-package diagnose
+// Package jsonstyle writes a JSON document again in the styles programs serialise JSON
+// in (compact, spaced, indented, keys sorted, non-ASCII or HTML escaped): package
+// diagnose tries them all to recognise a re-serialised body, and the CLI writes bodies
+// in OpenAI's style. Key order and number text are kept unless a style says otherwise.
+package jsonstyle
 
 import (
 	"bytes"
@@ -11,11 +15,11 @@ import (
 	"unicode/utf8"
 )
 
-// JSONStyle is one way a JSON value may be serialised. The diagnosis re-serialises a
-// body in every style of JSONStyles to find out whether the signed bytes were a
-// different serialisation of the same JSON; tools that make realistic deliveries write
-// OpenAIStyle, the one OpenAI sends.
-type JSONStyle struct {
+// Style is one way a JSON value may be serialised. The diagnosis re-serialises a body in
+// every style of All to find out whether the signed bytes were a different serialisation
+// of the same JSON; tools that make realistic deliveries write OpenAI, the one OpenAI
+// sends.
+type Style struct {
 	ItemSep    string // between members: "," or ", " (ignored when indenting)
 	KeySep     string // between key and value: ":" or ": "
 	Indent     string // "" for one line, else the indent of each level
@@ -24,13 +28,13 @@ type JSONStyle struct {
 	EscapeHTML bool   // <, > and & as \u003c…, as Go's json.Marshal does
 }
 
-// OpenAIStyle is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
+// OpenAI is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
 // It is a function, not a variable, so that no caller can change it for the others.
-func OpenAIStyle() JSONStyle { return JSONStyle{ItemSep: ", ", KeySep: ": "} }
+func OpenAI() Style { return Style{ItemSep: ", ", KeySep: ": "} }
 
 // String describes the style in words, as the diagnosis reports it: "compact (no
 // spaces), key order kept".
-func (s JSONStyle) String() string {
+func (s Style) String() string {
 	var parts []string
 	switch {
 	case s.Indent == "\t":
@@ -56,11 +60,11 @@ func (s JSONStyle) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// JSONStyles lists the serialisations verify tries: what JSON.stringify, json.Marshal,
-// json.dumps, MarshalIndent and friends produce.
-func JSONStyles() []JSONStyle {
-	var out []JSONStyle
-	layouts := []JSONStyle{
+// All lists the serialisations the diagnosis tries, most common first: what
+// JSON.stringify, json.Marshal, json.dumps, MarshalIndent and friends produce.
+func All() []Style {
+	var out []Style
+	layouts := []Style{
 		{ItemSep: ",", KeySep: ":"},
 		{ItemSep: ", ", KeySep: ": "},
 		{ItemSep: ",", KeySep: ": ", Indent: "  "},
@@ -81,33 +85,36 @@ func JSONStyles() []JSONStyle {
 	return out
 }
 
-// jsonNode is a parsed JSON value that keeps object key order and number text.
-type jsonNode struct {
+// Node is a parsed JSON document that keeps object key order and number text: Parse
+// it once, then write it in each style with Write.
+type Node struct {
 	kind   byte // '{', '[', 's' string, 'n' number, 'l' literal (true, false, null)
 	text   string
 	keys   []string
-	values []*jsonNode
+	values []*Node
 }
 
 // Format serialises the JSON document body in style s, keeping its key order (unless
 // SortKeys) and number text. It fails when body is not exactly one JSON value
 // (surrounding white space allowed).
-func (s JSONStyle) Format(body []byte) ([]byte, error) {
-	node, err := parseJSON(body)
+func (s Style) Format(body []byte) ([]byte, error) {
+	node, err := Parse(body)
 	if err != nil {
 		return nil, err
 	}
-	return s.format(node), nil
+	return s.Write(node), nil
 }
 
-// format serialises a parsed document: the diagnosis parses a body once for all styles.
-func (s JSONStyle) format(node *jsonNode) []byte {
+// Write serialises a parsed document: the diagnosis parses a body once for all styles.
+func (s Style) Write(node *Node) []byte {
 	var b bytes.Buffer
 	writeJSON(&b, node, s, 0)
 	return b.Bytes()
 }
 
-func parseJSON(body []byte) (*jsonNode, error) {
+// Parse reads body, which must be exactly one JSON value (surrounding white space
+// allowed).
+func Parse(body []byte) (*Node, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	node, err := parseValue(dec)
@@ -120,7 +127,7 @@ func parseJSON(body []byte) (*jsonNode, error) {
 	return node, nil
 }
 
-func parseValue(dec *json.Decoder) (*jsonNode, error) {
+func parseValue(dec *json.Decoder) (*Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -129,7 +136,7 @@ func parseValue(dec *json.Decoder) (*jsonNode, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			n := &jsonNode{kind: '{'}
+			n := &Node{kind: '{'}
 			for dec.More() {
 				keyTok, err := dec.Token()
 				if err != nil {
@@ -151,7 +158,7 @@ func parseValue(dec *json.Decoder) (*jsonNode, error) {
 			}
 			return n, nil
 		case '[':
-			n := &jsonNode{kind: '['}
+			n := &Node{kind: '['}
 			for dec.More() {
 				v, err := parseValue(dec)
 				if err != nil {
@@ -166,18 +173,18 @@ func parseValue(dec *json.Decoder) (*jsonNode, error) {
 		}
 		return nil, fmt.Errorf("unexpected %v", t)
 	case string:
-		return &jsonNode{kind: 's', text: t}, nil
+		return &Node{kind: 's', text: t}, nil
 	case json.Number:
-		return &jsonNode{kind: 'n', text: t.String()}, nil
+		return &Node{kind: 'n', text: t.String()}, nil
 	case bool:
-		return &jsonNode{kind: 'l', text: fmt.Sprint(t)}, nil
+		return &Node{kind: 'l', text: fmt.Sprint(t)}, nil
 	case nil:
-		return &jsonNode{kind: 'l', text: "null"}, nil
+		return &Node{kind: 'l', text: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
 }
 
-func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
+func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
 	switch n.kind {
 	case 's':
 		writeJSONString(b, n.text, s)
@@ -226,7 +233,7 @@ func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
 	}
 }
 
-func writeJSONString(b *bytes.Buffer, str string, s JSONStyle) {
+func writeJSONString(b *bytes.Buffer, str string, s Style) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	for _, r := range str {
