@@ -6,20 +6,19 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/jsonstyle"
 )
 
-// maxJSONVariantBody bounds the bodies that are re-serialised in every style.
-const maxJSONVariantBody = 1 << 20
-
 // bodyVariants: the body as given, and the bodies it may have been before something
 // changed it: newline added or lost, line endings converted, a BOM, a re-serialisation.
-func bodyVariants(body []byte) []variant[[]byte] {
+// The re-serialisations are paid from b, up to jsonShare of it, in the order of
+// jsonstyle.All (the common styles first).
+func bodyVariants(body []byte, b *budget) []variant[[]byte] {
 	out := []variant[[]byte]{{value: body}}
-	seen := map[string]bool{string(body): true}
-	add := func(b []byte, kind Kind, what, why string) {
-		if seen[string(b)] {
-			return
+	add := func(v []byte, kind Kind, what, why string) {
+		for _, o := range out {
+			if bytes.Equal(o.value, v) {
+				return
+			}
 		}
-		seen[string(b)] = true
-		out = append(out, variant[[]byte]{value: b, kind: kind, what: what, why: why})
+		out = append(out, variant[[]byte]{value: v, kind: kind, what: what, why: why})
 	}
 	const rawFix = " Verify the raw bytes exactly as received, and store or copy them unchanged."
 	switch {
@@ -47,20 +46,31 @@ func bodyVariants(body []byte) []variant[[]byte] {
 		add(crlf, KindLineEndings, "the body's LF line endings are turned back into CRLF",
 			"The line endings were converted from CRLF to LF after signing (an editor, git, a text-mode read, a capture tool)."+rawFix)
 	}
-	if b, ok := bytes.CutPrefix(body, []byte("\xef\xbb\xbf")); ok {
-		add(b, KindBOM, "the body is taken without its UTF-8 byte order mark",
+	if rest, ok := bytes.CutPrefix(body, []byte("\xef\xbb\xbf")); ok {
+		add(rest, KindBOM, "the body is taken without its UTF-8 byte order mark",
 			"A byte order mark was added to the body after signing (an editor saving as \"UTF-8 with BOM\")."+rawFix)
 	}
-	if len(body) <= maxJSONVariantBody {
-		const jsonWhy = "The bytes you have are a re-serialisation of the JSON that was signed: either the receiver parsed the body and encoded it again before verifying (a body-parser and JSON.stringify(req.body), json.Marshal of a decoded value, request.get_json(), a logging or capture tool), or the sender signed one serialisation and sent another (signing json.dumps(payload) but posting json=payload). The signature covers the raw bytes: verify them before anything parses them (express.raw, io.ReadAll(r.Body), request.get_data())."
-		if node, err := jsonstyle.Parse(body); err == nil {
-			for _, st := range jsonstyle.All() {
-				b := st.Write(node)
-				what := "the body is the same JSON serialised " + st.String()
-				add(b, KindBodyReserialized, what, jsonWhy)
-				add(append(b, '\n'), KindBodyReserialized, what+", with a final newline", jsonWhy)
-			}
+	const jsonWhy = "The bytes you have are a re-serialisation of the JSON that was signed: either the receiver parsed the body and encoded it again before verifying (a body-parser and JSON.stringify(req.body), json.Marshal of a decoded value, request.get_json(), a logging or capture tool), or the sender signed one serialisation and sent another (signing json.dumps(payload) but posting json=payload). The signature covers the raw bytes: verify them before anything parses them (express.raw, io.ReadAll(r.Body), request.get_data())."
+	spent := parseCost(len(body))
+	if spent > jsonShare || !b.spend(spent) {
+		b.cut = true
+		return out
+	}
+	node, err := jsonstyle.Parse(body)
+	if err != nil {
+		return out
+	}
+	for _, st := range jsonstyle.All() {
+		cost := writeCost(len(body))
+		if spent+cost > jsonShare || !b.spend(cost) {
+			b.cut = true
+			break
 		}
+		spent += cost
+		v := st.Write(node)
+		what := "the body is the same JSON serialised " + st.String()
+		add(v, KindBodyReserialized, what, jsonWhy)
+		add(append(v, '\n'), KindBodyReserialized, what+", with a final newline", jsonWhy)
 	}
 	return out
 }

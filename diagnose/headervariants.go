@@ -6,13 +6,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/webhookkit/openai-webhooks/core"
 )
 
 // The webhook-id and webhook-timestamp as sent, and the texts that may have been signed instead.
 
-// timestampVariants: the header text, and the Unix-seconds text a re-formatted
-// timestamp came from (or was turned into).
-func timestampVariants(ts string) []variant[string] {
+// timestampVariants: the header text as core reads it (without the spaces and tabs
+// around it), the text as sent, and the Unix-seconds text a re-formatted timestamp came
+// from (or was turned into).
+func timestampVariants(sent string) []variant[string] {
+	ts := core.Headers{Timestamp: sent}.Trim().Timestamp
 	out := []variant[string]{{value: ts}}
 	add := func(value string) {
 		if value == "" || value == ts {
@@ -30,6 +34,7 @@ func timestampVariants(ts string) []variant[string] {
 			why:   "The timestamp was re-formatted between signing and sending (milliseconds, a float, a date, padding or a sign). Sign exactly the text sent in webhook-timestamp, decimal Unix seconds, and verify it as received.",
 		})
 	}
+	add(sent)
 	trimmed := strings.TrimSpace(ts)
 	add(trimmed)
 	digits := strings.TrimLeft(strings.TrimPrefix(trimmed, "+"), "0")
@@ -57,9 +62,19 @@ func timestampVariants(ts string) []variant[string] {
 	return out
 }
 
-// idVariants: the header text, and without surrounding white space.
-func idVariants(id string) []variant[string] {
+// idVariants: the header text as core reads it (without the spaces and tabs around it),
+// the text as sent, and without any white space around it.
+func idVariants(sent string) []variant[string] {
+	id := core.Headers{ID: sent}.Trim().ID
 	out := []variant[string]{{value: id}}
+	if sent != id {
+		out = append(out, variant[string]{
+			value: sent,
+			kind:  KindIDWhitespace,
+			what:  "the webhook-id is signed with the white space around it",
+			why:   "The sender signed the spaces or tabs around the webhook-id header, which are not part of the id (receivers ignore them, as HTTP does). Sign the id itself.",
+		})
+	}
 	if t := strings.TrimSpace(id); t != id && t != "" {
 		out = append(out, variant[string]{
 			value: t,

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"sort"
+	"strings"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/keyset"
@@ -27,7 +28,8 @@ type variant[T any] struct {
 
 // maxCost bounds the search to two mistakes at once (say, a re-serialised body under a
 // secret used as text): three independent mistakes in one delivery are not a diagnosis
-// anyone can act on, and the bound keeps the search to about a thousand HMACs.
+// anyone can act on, and the bound keeps the search to about a thousand HMACs of an
+// OpenAI-sized body. The budget bounds it for larger ones.
 const maxCost = 2
 
 // found is the alternative that makes a signature match: its parts, in the order key,
@@ -36,13 +38,15 @@ type found struct {
 	parts []variant[struct{}]
 }
 
-// search looks for the alternative that makes the signature match. It returns nil when
-// nothing does; tried says how many combinations were computed.
-func search(keys []variant[keyset.Key], body []byte, h core.Headers) (match *found, tried int) {
-	entries := parseSignatureEntries(h.Signature)
+// search looks for the alternative that makes the signature match, within b. It returns
+// nil when nothing does; tried says how many combinations were computed. checked says
+// core has already refused the delivery as given (the keys as given, the headers as core
+// reads them, the well-formed entries): that combination is not computed again.
+func search(keys []variant[keyset.Key], body []byte, h core.Headers, checked bool, b *budget) (match *found, tried int) {
+	entries := parseSignatureEntries(firstEntries(h.Signature, b))
 	ids := idVariants(h.ID)
 	stamps := timestampVariants(h.Timestamp)
-	bodies := bodyVariants(body)
+	bodies := bodyVariants(body, b)
 
 	type combo struct{ k, i, t, b, cost int }
 	var combos []combo
@@ -66,8 +70,27 @@ func search(keys []variant[keyset.Key], body []byte, h core.Headers) (match *fou
 	}
 	sort.SliceStable(combos, func(a, b int) bool { return combos[a].cost < combos[b].cost })
 	var msg, mac []byte
+	var candidates []signatureEntry
 	for _, c := range combos {
 		key, id, ts, bd := keys[c.k], ids[c.i], stamps[c.t], bodies[c.b]
+		// The entries this key can match; as given, those core has not already refused.
+		candidates = candidates[:0]
+		for _, e := range entries {
+			if canMatch(key.value, e) && !(checked && c.cost == 0 && e.kind == KindNone) {
+				candidates = append(candidates, e)
+			}
+		}
+		if len(candidates) == 0 {
+			continue
+		}
+		size := len(id.value) + len(ts.value) + 2 + len(bd.value)
+		work := hmacCost(size)
+		if key.value.Public != nil {
+			work = len(candidates) * ed25519Cost(size)
+		}
+		if !b.spend(work) {
+			break // the combinations left cost at least as much: the search is cut short
+		}
 		tried++
 		msg = core.AppendSignedContent(msg[:0], core.Headers{ID: id.value, Timestamp: ts.value}, bd.value)
 		mac = mac[:0]
@@ -76,7 +99,7 @@ func search(keys []variant[keyset.Key], body []byte, h core.Headers) (match *fou
 			m.Write(msg)
 			mac = m.Sum(mac)
 		}
-		for _, e := range entries {
+		for _, e := range candidates {
 			if !entryMatches(key.value, mac, msg, e) {
 				continue
 			}
@@ -92,10 +115,32 @@ func search(keys []variant[keyset.Key], body []byte, h core.Headers) (match *fou
 					match.parts = append(match.parts, p)
 				}
 			}
+			if len(match.parts) == 0 {
+				// What core accepts; only a caller that did not ask core first gets here.
+				continue
+			}
 			return match, tried
 		}
 	}
 	return nil, tried
+}
+
+// firstEntries is the header cut to its first maxSearchEntries entries; b is marked cut
+// short when there were more.
+func firstEntries(header string, b *budget) string {
+	fields := strings.Fields(header)
+	if len(fields) > maxSearchEntries {
+		b.cut = true
+		fields = fields[:maxSearchEntries]
+	}
+	return strings.Join(fields, " ")
+}
+
+// canMatch reports whether key can have made e: an HMAC key a v1 entry, a public key a
+// v1a entry of the right size.
+func canMatch(key keyset.Key, e signatureEntry) bool {
+	return e.version == "v1" && key.HMAC != nil ||
+		e.version == "v1a" && key.Public != nil && len(e.sig) == ed25519.SignatureSize
 }
 
 // entryMatches reports whether the signature entry e is key's signature of msg; mac is
@@ -110,9 +155,30 @@ func entryMatches(key keyset.Key, mac, msg []byte, e signatureEntry) bool {
 	return false
 }
 
-// identityMatches checks the signature with keys as given, whatever the timestamp text:
-// for a delivery whose timestamp core refuses to read.
-func identityMatches(keys []keyset.Key, body []byte, h core.Headers) bool {
+// identityMatches checks the signature with keys as given, headers as core reads them,
+// whatever the timestamp text: for a delivery whose timestamp core refuses to read. done
+// is false when b could not pay for the check.
+func identityMatches(keys []keyset.Key, body []byte, h core.Headers, b *budget) (matched, done bool) {
+	h = h.Trim()
+	entries := parseSignatureEntries(h.Signature)
+	var work int
+	for _, k := range keys {
+		for _, e := range entries {
+			switch {
+			case e.kind != KindNone || !canMatch(k, e):
+			case k.Public != nil:
+				work += ed25519Cost(len(h.ID) + len(h.Timestamp) + 2 + len(body))
+			default:
+				work += 100 // a comparison; the HMAC is counted once below
+			}
+		}
+		if k.HMAC != nil {
+			work += hmacCost(len(h.ID) + len(h.Timestamp) + 2 + len(body))
+		}
+	}
+	if !b.spend(work) {
+		return false, false
+	}
 	msg := core.AppendSignedContent(nil, h, body)
 	for _, k := range keys {
 		var mac []byte
@@ -121,11 +187,11 @@ func identityMatches(keys []keyset.Key, body []byte, h core.Headers) bool {
 			m.Write(msg)
 			mac = m.Sum(nil)
 		}
-		for _, e := range parseSignatureEntries(h.Signature) {
-			if e.what == "" && entryMatches(k, mac, msg, e) {
-				return true
+		for _, e := range entries {
+			if e.kind == KindNone && entryMatches(k, mac, msg, e) {
+				return true, true
 			}
 		}
 	}
-	return false
+	return false, true
 }

@@ -6,10 +6,7 @@ package jsonstyle
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -92,6 +89,7 @@ type Node struct {
 	text   string
 	keys   []string
 	values []*Node
+	size   int // the length of the text parsed, in the document's root
 }
 
 // Format serialises the JSON document body in style s, keeping its key order (unless
@@ -108,80 +106,9 @@ func (s Style) Format(body []byte) ([]byte, error) {
 // Write serialises a parsed document: the diagnosis parses a body once for all styles.
 func (s Style) Write(node *Node) []byte {
 	var b bytes.Buffer
+	b.Grow(node.size + node.size/8) // room for a few escapes, in one allocation
 	writeJSON(&b, node, s, 0)
 	return b.Bytes()
-}
-
-// Parse reads body, which must be exactly one JSON value (surrounding white space
-// allowed).
-func Parse(body []byte) (*Node, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	node, err := parseValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the JSON value")
-	}
-	return node, nil
-}
-
-func parseValue(dec *json.Decoder) (*Node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := &Node{kind: '{'}
-			for dec.More() {
-				keyTok, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := keyTok.(string)
-				if !ok {
-					return nil, errors.New("object key is not a string")
-				}
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, key)
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return n, nil
-		case '[':
-			n := &Node{kind: '['}
-			for dec.More() {
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return n, nil
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return &Node{kind: 's', text: t}, nil
-	case json.Number:
-		return &Node{kind: 'n', text: t.String()}, nil
-	case bool:
-		return &Node{kind: 'l', text: fmt.Sprint(t)}, nil
-	case nil:
-		return &Node{kind: 'l', text: "null"}, nil
-	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
 }
 
 func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
@@ -200,14 +127,19 @@ func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
 			b.WriteByte(closing)
 			return
 		}
-		order := make([]int, len(n.values))
-		for i := range order {
-			order[i] = i
-		}
+		var order []int // nil: the document's order
 		if n.kind == '{' && s.SortKeys {
+			order = make([]int, len(n.values))
+			for i := range order {
+				order[i] = i
+			}
 			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
 		}
-		for i, idx := range order {
+		for i := range n.values {
+			idx := i
+			if order != nil {
+				idx = order[i]
+			}
 			if i > 0 {
 				if s.Indent != "" {
 					b.WriteByte(',')
@@ -216,8 +148,7 @@ func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
 				}
 			}
 			if s.Indent != "" {
-				b.WriteByte('\n')
-				b.WriteString(strings.Repeat(s.Indent, depth+1))
+				writeIndent(b, s.Indent, depth+1)
 			}
 			if n.kind == '{' {
 				writeJSONString(b, n.keys[idx], s)
@@ -226,17 +157,37 @@ func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
 			writeJSON(b, n.values[idx], s, depth+1)
 		}
 		if s.Indent != "" {
-			b.WriteByte('\n')
-			b.WriteString(strings.Repeat(s.Indent, depth))
+			writeIndent(b, s.Indent, depth)
 		}
 		b.WriteByte(closing)
 	}
 }
 
+func writeIndent(b *bytes.Buffer, indent string, depth int) {
+	b.WriteByte('\n')
+	for range depth {
+		b.WriteString(indent)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// writeJSONString writes str quoted in style s. Runs of bytes that need no escape are
+// copied at once; the rest goes rune by rune.
 func writeJSONString(b *bytes.Buffer, str string, s Style) {
-	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
-	for _, r := range str {
+	for len(str) > 0 {
+		plain := 0
+		for plain < len(str) && plainByte(str[plain], s) {
+			plain++
+		}
+		b.WriteString(str[:plain])
+		str = str[plain:]
+		if len(str) == 0 {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(str)
+		str = str[size:]
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
@@ -253,15 +204,14 @@ func writeJSONString(b *bytes.Buffer, str string, s Style) {
 		case r == '\f':
 			b.WriteString(`\f`)
 		case r < 0x20, s.EscapeHTML && (r == '<' || r == '>' || r == '&'):
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&0xF])
+			writeEscape(b, r)
 		case r >= 0x80 && s.ASCIIOnly:
 			if r > 0xFFFF {
 				r -= 0x10000
-				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+				writeEscape(b, 0xD800+(r>>10))
+				writeEscape(b, 0xDC00+(r&0x3FF))
 			} else {
-				fmt.Fprintf(b, `\u%04x`, r)
+				writeEscape(b, r)
 			}
 		case r == utf8.RuneError:
 			b.WriteString(`\ufffd`)
@@ -270,4 +220,18 @@ func writeJSONString(b *bytes.Buffer, str string, s Style) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// plainByte reports whether c, an ASCII byte, is written as itself in style s.
+func plainByte(c byte, s Style) bool {
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && !(s.EscapeHTML && (c == '<' || c == '>' || c == '&'))
+}
+
+// writeEscape writes r, at most 0xFFFF, as \uXXXX.
+func writeEscape(b *bytes.Buffer, r rune) {
+	b.WriteString(`\u`)
+	b.WriteByte(hexDigits[r>>12&0xF])
+	b.WriteByte(hexDigits[r>>8&0xF])
+	b.WriteByte(hexDigits[r>>4&0xF])
+	b.WriteByte(hexDigits[r&0xF])
 }

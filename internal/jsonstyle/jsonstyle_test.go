@@ -42,3 +42,26 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// Parse reads strings, numbers and literals as encoding/json does: escapes decoded,
+// invalid UTF-8 written back as \ufffd, number text kept; and refuses what json.Valid
+// refuses.
+func TestParse(t *testing.T) {
+	compact := jsonstyle.Style{ItemSep: ",", KeySep: ":"}
+	for in, want := range map[string]string{
+		" {\"a\" : \"\\u00e9\\n\\\"x\\\\\\/\", \"b\": [1e5, -0.5E-3, true, false, null], \"c\": {}, \"d\": [ ]}\r\n": `{"a":"é\n\"x\\/","b":[1e5,-0.5E-3,true,false,null],"c":{},"d":[]}`,
+		"\"\xff\xfeok\"":           `"\ufffd\ufffdok"`,
+		"[[[\"\\ud83d\\ude00\"]]]": `[[["😀"]]]`,
+		"0":                        "0",
+	} {
+		got, err := compact.Format([]byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("Format(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"[1,]", `{"a"}`, "01", "\"\x01\"", "[1] [2]", "tru"} {
+		if _, err := jsonstyle.Parse([]byte(bad)); err == nil {
+			t.Errorf("Parse(%q) did not fail", bad)
+		}
+	}
+}
