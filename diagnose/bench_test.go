@@ -58,7 +58,7 @@ func BenchmarkDiagnoseWorstCase(b *testing.B) {
 				}
 			}
 		})
-		b.Run(tc.name+"/Verifier", func(b *testing.B) {
+		b.Run("verifier-"+tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				diagnose.Verifier(tc.v, tc.d)
