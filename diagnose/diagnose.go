@@ -57,7 +57,8 @@ type Report struct {
 	// Causes explain the failures, most telling first; none for a genuine delivery.
 	Causes []Cause
 	// Err is what core.Verifier.Unwrap answers at the diagnosis's clock and tolerance:
-	// nil for a genuine delivery, else an error wrapping one of core's sentinels.
+	// nil for a genuine delivery, else an error wrapping one of core's sentinels. With
+	// Refused, it is the error given.
 	Err error
 	// Event is the parsed event of a genuine delivery.
 	Event *core.Event
