@@ -33,15 +33,21 @@ func bodyVariants(body []byte, b *budget) []variant[[]byte] {
 		add(t, KindBodyNewline, "the body is taken without its trailing white space",
 			"White space was added to the end of the body after it was signed."+rawFix)
 	}
-	add(append(bytes.Clone(body), '\n'), KindBodyNewline, `the body gets back a final newline ("\n")`,
-		"The body lost its final newline after it was signed (trimmed by a framework, strip()/trim(), or copied by hand)."+rawFix)
-	add(append(bytes.Clone(body), '\r', '\n'), KindBodyNewline, `the body gets back a final CRLF ("\r\n")`,
-		"The body lost its final line break after it was signed (trimmed by a framework, strip()/trim(), or copied by hand)."+rawFix)
-	if bytes.Contains(body, []byte("\r\n")) {
+	// A variant that copies the body is paid for; one that is a slice of it is free.
+	copied := func() bool { return b.spend(copyCost(len(body))) }
+	if copied() {
+		add(append(bytes.Clone(body), '\n'), KindBodyNewline, `the body gets back a final newline ("\n")`,
+			"The body lost its final newline after it was signed (trimmed by a framework, strip()/trim(), or copied by hand)."+rawFix)
+	}
+	if copied() {
+		add(append(bytes.Clone(body), '\r', '\n'), KindBodyNewline, `the body gets back a final CRLF ("\r\n")`,
+			"The body lost its final line break after it was signed (trimmed by a framework, strip()/trim(), or copied by hand)."+rawFix)
+	}
+	if bytes.Contains(body, []byte("\r\n")) && copied() {
 		add(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), KindLineEndings, "the body's CRLF line endings are turned back into LF",
 			"The line endings were converted from LF to CRLF after signing (a Windows editor, git's autocrlf, a text-mode write, a capture tool)."+rawFix)
 	}
-	if lf := bytes.Count(body, []byte("\n")); lf > bytes.Count(body, []byte("\r\n")) {
+	if lf := bytes.Count(body, []byte("\n")); lf > bytes.Count(body, []byte("\r\n")) && copied() && copied() {
 		crlf := bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
 		add(crlf, KindLineEndings, "the body's LF line endings are turned back into CRLF",
 			"The line endings were converted from CRLF to LF after signing (an editor, git, a text-mode read, a capture tool)."+rawFix)

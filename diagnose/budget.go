@@ -27,6 +27,7 @@ func hmacCost(n int) int    { return 1000 + n*7/10 }  // HMAC-SHA256 of n bytes,
 func ed25519Cost(n int) int { return 58_000 + n*3/2 } // one ed25519 check of an n-byte message
 func parseCost(n int) int   { return 20 * n }         // jsonstyle.Parse of n bytes
 func writeCost(n int) int   { return 14 * n }         // jsonstyle.Style.Write, the slowest style
+func copyCost(n int) int    { return 2 * n }          // a changed copy of n bytes (line endings)
 
 // budget is what is left of budgetNanos. The zero budget has nothing left.
 type budget struct {
