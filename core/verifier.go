@@ -160,22 +160,25 @@ func NewVerifierFromEnv(opts ...Option) (*Verifier, error) {
 // Tolerance returns how far a timestamp may be from the clock.
 func (v *Verifier) Tolerance() time.Duration { return v.tolerance }
 
-// CopyKeys fills dst with the verifier's keys, clock and tolerance, for this module's
-// diagnosis of refused deliveries (package diagnose). Its argument's type is internal to
-// the module, so the keys stay out of reach of other code; a nil dst is ignored. The keys
-// are copies: changing them does not change the verifier.
-func (v *Verifier) CopyKeys(dst *keyset.Set) {
-	if dst == nil {
-		return
+// The keys reach this module's diagnosis (package diagnose) through internal/keyset,
+// never through a method: no other module can read a verifier's keys.
+func init() { keyset.Register(keysOf) }
+
+// keysOf returns copies of v's keys, with its clock and tolerance: changing them does
+// not change the verifier.
+func keysOf(verifier any) (keyset.Set, bool) {
+	v, ok := verifier.(*Verifier)
+	if !ok || v == nil {
+		return keyset.Set{}, false
 	}
-	dst.Keys = dst.Keys[:0]
+	set := keyset.Set{Tolerance: v.tolerance, Now: v.now}
 	for _, k := range v.hmacKeys {
-		dst.Keys = append(dst.Keys, keyset.Key{HMAC: bytes.Clone(k)})
+		set.Keys = append(set.Keys, keyset.Key{HMAC: bytes.Clone(k)})
 	}
 	for _, k := range v.publicKeys {
-		dst.Keys = append(dst.Keys, keyset.Key{Public: ed25519.PublicKey(bytes.Clone(k))})
+		set.Keys = append(set.Keys, keyset.Key{Public: ed25519.PublicKey(bytes.Clone(k))})
 	}
-	dst.Tolerance, dst.Now = v.tolerance, v.now
+	return set, true
 }
 
 // Verify reports whether body, with headers h, is a genuine delivery signed with one of

@@ -38,3 +38,31 @@ func BenchmarkVerifier(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDiagnoseWorstCase is the cost of one diagnosis at the largest inputs the
+// adapters' WithDiagnosis accepts (a 64 KiB body, 32 signature entries), built so that
+// every alternative is distinct: the bound docs/diagnosis.md states. The adapters call
+// Refused, with the verifier's own error; Verifier verifies the delivery once more
+// first, which core pays as it does for the answer.
+func BenchmarkDiagnoseWorstCase(b *testing.B) {
+	for _, tc := range worstCases() {
+		refused := tc.v.Verify(tc.d.Body, tc.d.Headers)
+		if refused == nil {
+			b.Fatal("a forgery verified")
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := diagnose.Refused(tc.v, tc.d, refused); r.Kind() != diagnose.KindSearchCutShort {
+					b.Fatalf("Kind %q, want %q", r.Kind(), diagnose.KindSearchCutShort)
+				}
+			}
+		})
+		b.Run("verifier-"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				diagnose.Verifier(tc.v, tc.d)
+			}
+		})
+	}
+}

@@ -23,6 +23,8 @@ type input struct {
 	show      bool                  // the report may quote the secret's first characters
 	verdict   func() (*core.Event, error)
 	r         *Report
+	b         *budget
+	checked   bool // core refused the delivery as given: the search skips that combination
 }
 
 func (in *input) add(name string, status Status, detail string) {
@@ -35,9 +37,11 @@ func (in *input) cause(kind Kind, format string, args ...any) {
 
 // run runs the five checks, then explains the failures in the order of the checks.
 func (in *input) run() *Report {
-	in.r = &Report{}
+	in.r, in.b = &Report{}, newBudget()
 	r, h, body := in.r, in.d.Headers, in.d.Body
-	defer func() { r.Event, r.Err = in.verdict() }()
+	// The verdict first: it often settles the signature check too (see signature).
+	r.Event, r.Err = in.verdict()
+	defer func() { r.CutShort = in.b.cut }()
 
 	// 1. headers
 	for _, hd := range []struct{ name, value string }{{core.HeaderID, h.ID}, {core.HeaderTimestamp, h.Timestamp}, {core.HeaderSignature, h.Signature}} {
@@ -67,7 +71,7 @@ func (in *input) run() *Report {
 	}
 
 	// 3. timestamp
-	sent, tsErr := core.ParseTimestamp(h.Timestamp)
+	sent, tsErr := core.ParseTimestamp(h.Trim().Timestamp)
 	tsOK := tsErr == nil
 	if tsOK {
 		r.SentAt = sent
@@ -90,23 +94,12 @@ func (in *input) run() *Report {
 	}
 
 	// 4. signature, at the delivery's own time so that only the signature counts
-	sigOK := false
-	var sigErr error
-	switch {
-	case len(in.keys) > 0 && tsOK:
-		v, err := verifierFor(in.keys, core.WithClock(func() time.Time { return sent }))
-		if err == nil {
-			sigErr = v.Verify(body, h)
-			sigOK = sigErr == nil
-		} else {
-			sigErr = err
-		}
-	case len(in.keys) > 0:
-		sigOK = identityMatches(in.keys, body, h)
-	}
+	sigOK, sigErr, sigDone := in.signature(sent, tsOK)
 	switch {
 	case sigOK:
 		in.add(CheckSignature, StatusOK, fmt.Sprintf("a %s signature matches the body (%d bytes) under this secret", matchingVersion(in.keys), len(body)))
+	case !sigDone:
+		in.add(CheckSignature, StatusSkip, fmt.Sprintf("not checked: %d signature entries over a %d-byte body cost more than a diagnosis may spend", len(entries), len(body)))
 	default:
 		detail := fmt.Sprintf("no entry matches the body (%d bytes) under this secret", len(body))
 		if errors.Is(sigErr, core.ErrInvalidSignatureHeader) {
@@ -139,10 +132,63 @@ func (in *input) run() *Report {
 	} else if skewed {
 		in.explainSkew(age, tolSeconds, sigOK, h.Timestamp)
 	}
-	if !sigOK {
+	switch {
+	case !sigDone:
+		in.cause(KindSearchCutShort, "The signature was neither checked nor searched: its %d entries over a %d-byte body cost more than one diagnosis may spend, so this diagnosis cannot say why the delivery is refused.", len(entries), len(body))
+	case !sigOK:
 		in.explainSignature()
 	}
 	return r
+}
+
+// signature reports whether a signature of the delivery matches, its timestamp aside.
+// The verdict settles it when core got as far as the signature; otherwise (a timestamp
+// core cannot read, or one out of tolerance) the signature is checked at the delivery's
+// own time, if the budget allows: done is false when it does not. It records in
+// in.checked whether core has refused the delivery as given.
+func (in *input) signature(sent time.Time, tsOK bool) (ok bool, err error, done bool) {
+	body, h := in.d.Body, in.d.Headers
+	if len(in.keys) == 0 {
+		return false, nil, true
+	}
+	switch v := in.r.Err; {
+	case v == nil, errors.Is(v, core.ErrMalformedEvent):
+		return true, nil, true
+	case errors.Is(v, core.ErrNoMatchingSignature), errors.Is(v, core.ErrInvalidSignatureHeader):
+		in.checked = true
+		return false, v, true
+	}
+	if !tsOK {
+		matched, done := identityMatches(in.keys, body, h, in.b)
+		in.checked = done
+		return matched, nil, done
+	}
+	if !in.b.spend(coreCheckCost(in.keys, body, h)) {
+		return false, nil, false
+	}
+	v, err := verifierFor(in.keys, core.WithClock(func() time.Time { return sent }))
+	if err != nil {
+		return false, err, true
+	}
+	err = v.Verify(body, h)
+	in.checked = err != nil
+	return err == nil, err, true
+}
+
+// coreCheckCost estimates what core's Verify costs with keys: an HMAC per HMAC key, an
+// ed25519 check per v1a entry and public key.
+func coreCheckCost(keys []keyset.Key, body []byte, h core.Headers) int {
+	size := len(h.ID) + len(h.Timestamp) + 2 + len(body)
+	v1a := strings.Count(h.Signature, "v1a,")
+	cost := 0
+	for _, k := range keys {
+		if k.Public != nil {
+			cost += v1a * ed25519Cost(size)
+		} else {
+			cost += hmacCost(size)
+		}
+	}
+	return cost
 }
 
 // describeKeys is the detail of a passed secret check.

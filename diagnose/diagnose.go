@@ -57,7 +57,8 @@ type Report struct {
 	// Causes explain the failures, most telling first; none for a genuine delivery.
 	Causes []Cause
 	// Err is what core.Verifier.Unwrap answers at the diagnosis's clock and tolerance:
-	// nil for a genuine delivery, else an error wrapping one of core's sentinels.
+	// nil for a genuine delivery, else an error wrapping one of core's sentinels. With
+	// Refused, it is the error given.
 	Err error
 	// Event is the parsed event of a genuine delivery.
 	Event *core.Event
@@ -70,6 +71,10 @@ type Report struct {
 	SentAt time.Time
 	// Tried is how many alternatives of the signed content were computed.
 	Tried int
+	// CutShort says the diagnosis stopped at its bound of work before trying every
+	// alternative (a large body, many signature entries, a whpk_ key): a report without
+	// a match then says so (KindSearchCutShort) rather than that nothing matches.
+	CutShort bool
 }
 
 // OK reports whether the delivery is genuine: Verify accepts it and its body is an event.
@@ -144,12 +149,22 @@ func Secret(secret string, d Delivery, opts ...Option) *Report {
 // last two): what a server can log about a delivery it refused. The report never holds
 // a key, a signature or the body.
 func Verifier(v *core.Verifier, d Delivery, opts ...Option) *Report {
-	var set keyset.Set
-	v.CopyKeys(&set)
-	return fromKeys(set, d, opts)
+	set, _ := keyset.Of(v)
+	return fromKeys(set, d, nil, opts)
 }
 
-func fromKeys(set keyset.Set, d Delivery, opts []Option) *Report {
+// Refused is Verifier for a delivery v has already refused with err, the error its
+// Verify or Unwrap returned: the delivery is not verified again, and Report.Err is err.
+// A server that explains its refusals calls it after answering, at the cost of the
+// diagnosis alone; with a whpk_ key and many signature entries, verifying again would
+// cost as much as the diagnosis. A nil err is not a refusal: Refused is then Verifier.
+func Refused(v *core.Verifier, d Delivery, err error, opts ...Option) *Report {
+	set, _ := keyset.Of(v)
+	return fromKeys(set, d, err, opts)
+}
+
+// fromKeys diagnoses d with set; refused is the verifier's error, or nil to ask core.
+func fromKeys(set keyset.Set, d Delivery, refused error, opts []Option) *Report {
 	cfg := config{now: set.Now, tolerance: set.Tolerance}
 	if cfg.now == nil {
 		cfg.now = time.Now
@@ -177,6 +192,9 @@ func fromKeys(set keyset.Set, d Delivery, opts []Option) *Report {
 		d: d, cfg: cfg, keys: set.Keys,
 		variants: dedupeKeys(append(given, mistaken...)),
 		verdict: func() (*core.Event, error) {
+			if refused != nil {
+				return nil, refused
+			}
 			v, err := verifierFor(set.Keys, core.WithTolerance(cfg.tolerance), core.WithClock(cfg.now))
 			if err != nil {
 				return nil, err

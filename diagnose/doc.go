@@ -19,10 +19,15 @@
 //
 // Secret is for tools that hold the secret's text (the openai-webhooks verify command);
 // Verifier is for servers, whose reports never quote the secret, a signature or the
-// body. The adapters' WithDiagnosis option runs Verifier on refused deliveries,
+// body, and Refused for servers that already hold the verifier's error. The adapters'
+// WithDiagnosis option runs Refused on refused deliveries, after answering,
 // rate-limited, and logs the Report's Kind and first Cause.
 //
-// A diagnosis costs up to about a thousand HMACs of the body and a few dozen JSON
-// re-serialisations: about 0.2 ms for an OpenAI-sized event (BenchmarkVerifier). Run it
-// on refusals, not on every delivery, and bound how often (WithDiagnosis does).
+// A diagnosis of an OpenAI-sized event costs about a thousand HMACs of the body and a
+// few dozen JSON re-serialisations: about 0.2 ms (BenchmarkVerifier). Larger deliveries
+// cost more, so each diagnosis counts its work against a budget of about 3 ms of one
+// core and stops there, saying so (Report.CutShort, KindSearchCutShort): at 64 KiB and
+// 32 signature entries a diagnosis costs about 4 ms (BenchmarkDiagnoseWorstCase,
+// docs/diagnosis.md). Run it on refusals, not on every delivery, and bound how often
+// (WithDiagnosis does).
 package diagnose

@@ -1,6 +1,7 @@
 package diagnose_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -60,4 +61,27 @@ func ExampleSecret() {
 	// signature FAIL
 	// event     skip
 	// cause: body_newline
+}
+
+// A server that refused a delivery explains the refusal with the verifier's own error,
+// after answering: the delivery is not verified again.
+func ExampleRefused() {
+	v, err := core.NewVerifier(exampleSecret, core.WithClock(func() time.Time { return time.Unix(1750861810, 0) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	signer, err := core.NewSigner(exampleSecret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body := []byte(`{"id": "evt_1", "object": "event", "created_at": 1750861210, "type": "batch.completed", "data": {"id": "batch_1"}}`)
+	d := diagnose.Delivery{Body: body, Headers: signer.Headers("wh_1", time.Unix(1750861210, 0), body)}
+
+	refused := v.Verify(d.Body, d.Headers) // what the endpoint answered 400 for
+	report := diagnose.Refused(v, d, refused)
+	fmt.Println("refused:", errors.Is(report.Err, core.ErrTimestampTooOld))
+	fmt.Println("cause:", report.Kind())
+	// Output:
+	// refused: true
+	// cause: clock_skew
 }

@@ -101,10 +101,15 @@ func (in *input) explainSignature() {
 		in.cause(KindUnreadableSignature, "No entry of webhook-signature (%d bytes) is a signature this diagnosis can read; Standard Webhooks sends space-separated entries v1,<base64>.", len(h.Signature))
 		return
 	}
-	match, tried := search(in.variants, body, h)
+	match, tried := search(in.variants, body, h, in.checked, in.b)
 	in.r.Tried = tried
 	if match == nil && len(body) == 0 {
 		in.cause(KindEmptyBody, "The body is empty (0 bytes): did a middleware before this one read it? The most common framework mistake is a body parser or logger that consumes the request body before the webhook verifier runs; the signature covers the raw body, so verify it first (put the webhook middleware before any body parser) and capture the request's raw bytes.")
+		return
+	}
+	if match == nil && in.b.cut {
+		in.cause(KindSearchCutShort, "No alternative matches among the %d tried, but the search was cut short before trying them all: one diagnosis may spend only so much (docs/diagnosis.md), and this delivery (a %d-byte body, %d signature entries) costs more. So the signature was made with another secret, over other content, or with a mistake left untried. Check that the secret is the signing secret of this endpoint, and that the body is the request's raw bytes.",
+			tried, len(body), len(strings.Fields(h.Signature)))
 		return
 	}
 	if match == nil {

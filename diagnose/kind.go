@@ -21,6 +21,7 @@ const (
 	KindUnreadableSignature Kind = "unreadable_signature" // no entry decodes
 	KindEmptyBody           Kind = "empty_body"           // something read the body first
 	KindNoMatch             Kind = "no_match"             // another secret, or other content
+	KindSearchCutShort      Kind = "search_cut_short"     // nothing matched before the search's budget ran out
 	KindMalformedEvent      Kind = "malformed_event"      // signed, but not an event object
 
 	// The alternative that makes the signature match.

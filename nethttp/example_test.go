@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"time"
 
@@ -101,7 +100,8 @@ func ExampleWithDiagnosis() {
 		log.Fatal(err)
 	}
 	// A log without times, and only the diagnosis's cause, so that the output is stable.
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+	lines := make(logLines, 10)
+	logger := slog.New(slog.NewTextHandler(lines, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			switch a.Key {
 			case slog.MessageKey, "cause":
@@ -123,9 +123,25 @@ func ExampleWithDiagnosis() {
 	h.Set(req.Header)
 	w := httptest.NewRecorder()
 	endpoint.ServeHTTP(w, req)
+	fmt.Print(<-lines) // the refusal, logged as it is answered
 	fmt.Println(w.Code)
+	select { // the diagnosis runs after the answer
+	case line := <-lines:
+		fmt.Print(line)
+	case <-time.After(10 * time.Second):
+		fmt.Println("no diagnosis")
+	}
 	// Output:
 	// msg="openai-webhooks: delivery rejected"
-	// msg="openai-webhooks: refused delivery diagnosed" cause=body_reserialized
 	// 400
+	// msg="openai-webhooks: refused delivery diagnosed" cause=body_reserialized
+}
+
+// logLines passes on each line of a slog text log, so that an example can wait for the
+// diagnosis, which is logged after the answer.
+type logLines chan string
+
+func (l logLines) Write(p []byte) (int, error) {
+	l <- string(p)
+	return len(p), nil
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/diagnose"
+	"github.com/webhookkit/openai-webhooks/internal/jsonstyle"
 )
 
 // eventInfo describes one event type for `events` and the samples of `send` and `demo`.
@@ -233,7 +233,7 @@ func eventBody(eventID string, t core.EventType, now time.Time, data any) []byte
 	if err != nil {
 		panic(err) // the values above always marshal
 	}
-	body, err := diagnose.OpenAIStyle().Format(compact)
+	body, err := jsonstyle.OpenAI().Format(compact)
 	if err != nil {
 		panic(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
@@ -39,6 +40,10 @@ func testDiagnosis(t *testing.T, f *fixture, m mode) {
 		t.Errorf("with WithDiagnosis the answer is %d %s, without %d %s: it must not change", with.status, with.body, without.status, without.body)
 	}
 	s.wantCalls(t, 0)
+	// The diagnosis runs after the answer: give it time to log.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "cause=") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	log := logs.String()
 	if !strings.Contains(log, "cause=body_reserialized") || !strings.Contains(log, "re-serialisation of the JSON that was signed") {
 		t.Errorf("the log does not name the re-serialised body:\n%s", log)

@@ -3,6 +3,7 @@ package receive
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -51,6 +52,17 @@ func (d *diagnoser) diagnosesRun() int {
 	return d.runs
 }
 
+// refuse sends a delivery through p and waits for the diagnosis it started, if any.
+func refuse(t *testing.T, p *Pipeline, body []byte, h core.Headers) error {
+	t.Helper()
+	_, err := p.verify(context.Background(), nil, body, h)
+	if err == nil {
+		t.Fatalf("delivery %s verified", h.ID)
+	}
+	p.diagnoser.running.Wait()
+	return err
+}
+
 var diagBody = []byte(`{"id": "evt_1", "object": "event", "created_at": 1750861210, "type": "batch.completed", "data": {"id": "batch_1"}}`)
 
 // forged is a well-formed signature header that matches nothing, different each time.
@@ -69,7 +81,7 @@ func TestDiagnosisFloodIsBounded(t *testing.T) {
 
 	const flood = 10_000
 	for i := range flood {
-		if _, err := p.verify(context.Background(), nil, diagBody, forged(i)); !errors.Is(err, core.ErrNoMatchingSignature) {
+		if err := refuse(t, p, diagBody, forged(i)); !errors.Is(err, core.ErrNoMatchingSignature) {
 			t.Fatalf("forgery %d: %v", i, err)
 		}
 		if i%1000 == 999 {
@@ -82,14 +94,15 @@ func TestDiagnosisFloodIsBounded(t *testing.T) {
 	if n := strings.Count(logs.String(), "refused delivery diagnosed"); n != 1 {
 		t.Errorf("%d diagnosis log lines for one cause within a minute, want 1:\n%s", n, logs.String())
 	}
+	if n := strings.Count(logs.String(), "refused delivery not diagnosed"); n != 1 || !strings.Contains(logs.String(), "reason=rate_limited not_diagnosed_since_last_notice=1") {
+		t.Errorf("%d lines say refusals were not diagnosed, want 1 for the first:\n%s", n, logs.String())
+	}
 	if !strings.Contains(logs.String(), "cause=no_match") {
 		t.Errorf("the log does not say no_match:\n%s", logs.String())
 	}
 
 	clock.add(time.Minute)
-	if _, err := p.verify(context.Background(), nil, diagBody, forged(flood)); err == nil {
-		t.Fatal("a forgery verified")
-	}
+	refuse(t, p, diagBody, forged(flood))
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	last := lines[len(lines)-1]
 	if strings.Count(logs.String(), "refused delivery diagnosed") != 2 ||
@@ -110,7 +123,7 @@ func TestDiagnosisClockSkewAndBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale := signer.Headers("wh_stale", clock.now().Add(-10*time.Minute), diagBody)
-	if _, err := p.verify(context.Background(), nil, diagBody, stale); !errors.Is(err, core.ErrTimestampTooOld) {
+	if err := refuse(t, p, diagBody, stale); !errors.Is(err, core.ErrTimestampTooOld) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "cause=clock_skew") || p.diagnoser.diagnosesRun() != 1 {
@@ -119,15 +132,18 @@ func TestDiagnosisClockSkewAndBounds(t *testing.T) {
 
 	staleForgery := forged(1)
 	staleForgery.Timestamp = stale.Timestamp
-	if _, err := p.verify(context.Background(), nil, diagBody, staleForgery); !errors.Is(err, core.ErrTimestampTooOld) {
+	if err := refuse(t, p, diagBody, staleForgery); !errors.Is(err, core.ErrTimestampTooOld) {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("x"), MaxDiagnosedBody+1)
-	if _, err := p.verify(context.Background(), nil, big, forged(2)); !errors.Is(err, core.ErrNoMatchingSignature) {
+	if err := refuse(t, p, big, forged(2)); !errors.Is(err, core.ErrNoMatchingSignature) {
 		t.Fatal(err)
 	}
 	if n := p.diagnoser.diagnosesRun(); n != 1 {
 		t.Errorf("a stale forgery or an oversized body was diagnosed: %d runs, want 1", n)
+	}
+	if !strings.Contains(logs.String(), "reason=body_too_large") {
+		t.Errorf("the log does not say the oversized body was not diagnosed:\n%s", logs.String())
 	}
 }
 
@@ -150,12 +166,73 @@ func TestDiagnosisKeepsTheAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := signer.Headers("wh_1", clock.now(), diagBody)
-	_, errOn := on.verify(context.Background(), nil, compact.Bytes(), h)
+	errOn := refuse(t, on, compact.Bytes(), h)
 	_, errOff := off.verify(context.Background(), nil, compact.Bytes(), h)
 	if errOn == nil || errOff == nil || errOn.Error() != errOff.Error() || !bytes.Equal(ErrorBody(errOn), ErrorBody(errOff)) {
 		t.Errorf("with the option %v, without %v", errOn, errOff)
 	}
 	if !strings.Contains(logs.String(), "cause=body_reserialized") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+}
+
+// The refusal is answered before its diagnosis runs: while DiagnosisConcurrency
+// diagnoses are held, refusals are still answered at once, the next one is not diagnosed
+// (busy), and the log says so; released, the held diagnoses log their finding.
+func TestDiagnosisIsOffTheAnswersPath(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1750861210, 0)}
+	var logs testkit.LockedBuffer
+	p := diagnosing(t, clock, &logs)
+	release := make(chan struct{})
+	var held sync.WaitGroup
+	p.diagnoser.started = func() { held.Done(); <-release }
+	held.Add(DiagnosisConcurrency)
+	for i := range DiagnosisConcurrency {
+		if _, err := p.verify(context.Background(), nil, diagBody, forged(i)); !errors.Is(err, core.ErrNoMatchingSignature) {
+			t.Fatalf("forgery %d: %v", i, err)
+		}
+	}
+	held.Wait() // every slot is taken by a diagnosis that has not finished
+	if _, err := p.verify(context.Background(), nil, diagBody, forged(99)); !errors.Is(err, core.ErrNoMatchingSignature) {
+		t.Fatal(err)
+	}
+	if log := logs.String(); strings.Contains(log, "refused delivery diagnosed") || !strings.Contains(log, "reason=busy") {
+		t.Errorf("with the diagnoses held, want no finding yet and a busy notice:\n%s", log)
+	}
+	close(release)
+	p.diagnoser.running.Wait()
+	if got := p.diagnoser.diagnosesRun(); got != DiagnosisConcurrency {
+		t.Errorf("%d diagnoses ran, want %d", got, DiagnosisConcurrency)
+	}
+	if !strings.Contains(logs.String(), "cause=no_match") {
+		t.Errorf("the held diagnoses did not log their finding:\n%s", logs.String())
+	}
+}
+
+// The largest refusal the option diagnoses (a 64 KiB body, 32 v1a entries under a whpk_
+// key, about 1,300 ed25519 checks to search in full) is diagnosed within the budget and
+// logged as cut short, not as a finding it could not make.
+func TestDiagnosisWorstCase(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1750861210, 0)}
+	var logs testkit.LockedBuffer
+	pub := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize)).Public().(ed25519.PublicKey)
+	v, err := core.NewVerifier("whpk_"+base64.StdEncoding.EncodeToString(pub), core.WithClock(clock.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(v, Config{Diagnosis: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p.diagnoser = newDiagnoser(clock.now)
+	line := []byte(`{"a": "é <b>"}` + "\r\n")
+	body := bytes.Repeat(line, MaxDiagnosedBody/len(line))
+	entries := make([]string, core.MaxSignatureHeaderEntries)
+	for i := range entries {
+		entries[i] = "v1a," + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i)}, ed25519.SignatureSize))
+	}
+	h := core.Headers{ID: "wh_worst", Timestamp: "1750861210", Signature: strings.Join(entries, " ")}
+	if err := refuse(t, p, body, h); !errors.Is(err, core.ErrNoMatchingSignature) {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "cause=search_cut_short") {
 		t.Errorf("log:\n%s", logs.String())
 	}
 }

@@ -1,21 +1,22 @@
-package diagnose
+// Package jsonstyle writes a JSON document again in the styles programs serialise JSON
+// in (compact, spaced, indented, keys sorted, non-ASCII or HTML escaped): package
+// diagnose tries them all to recognise a re-serialised body, and the CLI writes bodies
+// in OpenAI's style. Key order and number text are kept unless a style says otherwise.
+package jsonstyle
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
 )
 
-// JSONStyle is one way a JSON value may be serialised. The diagnosis re-serialises a
-// body in every style of JSONStyles to find out whether the signed bytes were a
-// different serialisation of the same JSON; tools that make realistic deliveries write
-// OpenAIStyle, the one OpenAI sends.
-type JSONStyle struct {
+// Style is one way a JSON value may be serialised. The diagnosis re-serialises a body in
+// every style of All to find out whether the signed bytes were a different serialisation
+// of the same JSON; tools that make realistic deliveries write OpenAI, the one OpenAI
+// sends.
+type Style struct {
 	ItemSep    string // between members: "," or ", " (ignored when indenting)
 	KeySep     string // between key and value: ":" or ": "
 	Indent     string // "" for one line, else the indent of each level
@@ -24,13 +25,13 @@ type JSONStyle struct {
 	EscapeHTML bool   // <, > and & as \u003c…, as Go's json.Marshal does
 }
 
-// OpenAIStyle is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
+// OpenAI is how OpenAI serialises event bodies: {"id": "evt_…", "object": "event", …}.
 // It is a function, not a variable, so that no caller can change it for the others.
-func OpenAIStyle() JSONStyle { return JSONStyle{ItemSep: ", ", KeySep: ": "} }
+func OpenAI() Style { return Style{ItemSep: ", ", KeySep: ": "} }
 
 // String describes the style in words, as the diagnosis reports it: "compact (no
 // spaces), key order kept".
-func (s JSONStyle) String() string {
+func (s Style) String() string {
 	var parts []string
 	switch {
 	case s.Indent == "\t":
@@ -56,11 +57,11 @@ func (s JSONStyle) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// JSONStyles lists the serialisations verify tries: what JSON.stringify, json.Marshal,
-// json.dumps, MarshalIndent and friends produce.
-func JSONStyles() []JSONStyle {
-	var out []JSONStyle
-	layouts := []JSONStyle{
+// All lists the serialisations the diagnosis tries, most common first: what
+// JSON.stringify, json.Marshal, json.dumps, MarshalIndent and friends produce.
+func All() []Style {
+	var out []Style
+	layouts := []Style{
 		{ItemSep: ",", KeySep: ":"},
 		{ItemSep: ", ", KeySep: ": "},
 		{ItemSep: ",", KeySep: ": ", Indent: "  "},
@@ -81,103 +82,36 @@ func JSONStyles() []JSONStyle {
 	return out
 }
 
-// jsonNode is a parsed JSON value that keeps object key order and number text.
-type jsonNode struct {
+// Node is a parsed JSON document that keeps object key order and number text: Parse
+// it once, then write it in each style with Write.
+type Node struct {
 	kind   byte // '{', '[', 's' string, 'n' number, 'l' literal (true, false, null)
 	text   string
 	keys   []string
-	values []*jsonNode
+	values []*Node
+	size   int // the length of the text parsed, in the document's root
 }
 
 // Format serialises the JSON document body in style s, keeping its key order (unless
 // SortKeys) and number text. It fails when body is not exactly one JSON value
 // (surrounding white space allowed).
-func (s JSONStyle) Format(body []byte) ([]byte, error) {
-	node, err := parseJSON(body)
+func (s Style) Format(body []byte) ([]byte, error) {
+	node, err := Parse(body)
 	if err != nil {
 		return nil, err
 	}
-	return s.format(node), nil
+	return s.Write(node), nil
 }
 
-// format serialises a parsed document: the diagnosis parses a body once for all styles.
-func (s JSONStyle) format(node *jsonNode) []byte {
+// Write serialises a parsed document: the diagnosis parses a body once for all styles.
+func (s Style) Write(node *Node) []byte {
 	var b bytes.Buffer
+	b.Grow(node.size + node.size/8) // room for a few escapes, in one allocation
 	writeJSON(&b, node, s, 0)
 	return b.Bytes()
 }
 
-func parseJSON(body []byte) (*jsonNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	node, err := parseValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the JSON value")
-	}
-	return node, nil
-}
-
-func parseValue(dec *json.Decoder) (*jsonNode, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := &jsonNode{kind: '{'}
-			for dec.More() {
-				keyTok, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := keyTok.(string)
-				if !ok {
-					return nil, errors.New("object key is not a string")
-				}
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, key)
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return n, nil
-		case '[':
-			n := &jsonNode{kind: '['}
-			for dec.More() {
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return n, nil
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return &jsonNode{kind: 's', text: t}, nil
-	case json.Number:
-		return &jsonNode{kind: 'n', text: t.String()}, nil
-	case bool:
-		return &jsonNode{kind: 'l', text: fmt.Sprint(t)}, nil
-	case nil:
-		return &jsonNode{kind: 'l', text: "null"}, nil
-	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
-}
-
-func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
+func writeJSON(b *bytes.Buffer, n *Node, s Style, depth int) {
 	switch n.kind {
 	case 's':
 		writeJSONString(b, n.text, s)
@@ -193,14 +127,19 @@ func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
 			b.WriteByte(closing)
 			return
 		}
-		order := make([]int, len(n.values))
-		for i := range order {
-			order[i] = i
-		}
+		var order []int // nil: the document's order
 		if n.kind == '{' && s.SortKeys {
+			order = make([]int, len(n.values))
+			for i := range order {
+				order[i] = i
+			}
 			sort.SliceStable(order, func(i, j int) bool { return n.keys[order[i]] < n.keys[order[j]] })
 		}
-		for i, idx := range order {
+		for i := range n.values {
+			idx := i
+			if order != nil {
+				idx = order[i]
+			}
 			if i > 0 {
 				if s.Indent != "" {
 					b.WriteByte(',')
@@ -209,8 +148,7 @@ func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
 				}
 			}
 			if s.Indent != "" {
-				b.WriteByte('\n')
-				b.WriteString(strings.Repeat(s.Indent, depth+1))
+				writeIndent(b, s.Indent, depth+1)
 			}
 			if n.kind == '{' {
 				writeJSONString(b, n.keys[idx], s)
@@ -219,17 +157,37 @@ func writeJSON(b *bytes.Buffer, n *jsonNode, s JSONStyle, depth int) {
 			writeJSON(b, n.values[idx], s, depth+1)
 		}
 		if s.Indent != "" {
-			b.WriteByte('\n')
-			b.WriteString(strings.Repeat(s.Indent, depth))
+			writeIndent(b, s.Indent, depth)
 		}
 		b.WriteByte(closing)
 	}
 }
 
-func writeJSONString(b *bytes.Buffer, str string, s JSONStyle) {
-	const hexDigits = "0123456789abcdef"
+func writeIndent(b *bytes.Buffer, indent string, depth int) {
+	b.WriteByte('\n')
+	for range depth {
+		b.WriteString(indent)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// writeJSONString writes str quoted in style s. Runs of bytes that need no escape are
+// copied at once; the rest goes rune by rune.
+func writeJSONString(b *bytes.Buffer, str string, s Style) {
 	b.WriteByte('"')
-	for _, r := range str {
+	for len(str) > 0 {
+		plain := 0
+		for plain < len(str) && plainByte(str[plain], s) {
+			plain++
+		}
+		b.WriteString(str[:plain])
+		str = str[plain:]
+		if len(str) == 0 {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(str)
+		str = str[size:]
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
@@ -246,15 +204,14 @@ func writeJSONString(b *bytes.Buffer, str string, s JSONStyle) {
 		case r == '\f':
 			b.WriteString(`\f`)
 		case r < 0x20, s.EscapeHTML && (r == '<' || r == '>' || r == '&'):
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&0xF])
+			writeEscape(b, r)
 		case r >= 0x80 && s.ASCIIOnly:
 			if r > 0xFFFF {
 				r -= 0x10000
-				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+				writeEscape(b, 0xD800+(r>>10))
+				writeEscape(b, 0xDC00+(r&0x3FF))
 			} else {
-				fmt.Fprintf(b, `\u%04x`, r)
+				writeEscape(b, r)
 			}
 		case r == utf8.RuneError:
 			b.WriteString(`\ufffd`)
@@ -263,4 +220,18 @@ func writeJSONString(b *bytes.Buffer, str string, s JSONStyle) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// plainByte reports whether c, an ASCII byte, is written as itself in style s.
+func plainByte(c byte, s Style) bool {
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && !(s.EscapeHTML && (c == '<' || c == '>' || c == '&'))
+}
+
+// writeEscape writes r, at most 0xFFFF, as \uXXXX.
+func writeEscape(b *bytes.Buffer, r rune) {
+	b.WriteString(`\u`)
+	b.WriteByte(hexDigits[r>>12&0xF])
+	b.WriteByte(hexDigits[r>>8&0xF])
+	b.WriteByte(hexDigits[r>>4&0xF])
+	b.WriteByte(hexDigits[r&0xF])
 }
