@@ -10,6 +10,13 @@
 //
 // MiddlewareWithConfig takes a Skipper of the shape of echo's middleware.Skipper, and
 // echo's BodyLimit middleware may run before Middleware: its 413 stays a 413.
+//
+// A panic in Handler's core.Handler, or in the handler after Middleware, is recovered by
+// the adapter, as echo's Recover middleware would, so that one in front of it does not
+// see it: it is logged at Error with its stack, the idempotency claim is released, and
+// the delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
+// failed. When the handler had already committed its answer, that answer stands, and
+// the observer reports the failure with its status.
 package echoadapter
 
 import (
@@ -50,7 +57,7 @@ func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
 			outcome, err := p.Dispatch(c.Request().Context(), e, func(context.Context) int {
 				nextErr = next(c)
 				return nextStatus(c, nextErr)
-			})
+			}, func() int { return sentStatus(c) })
 			if reply, ok := receive.Answer(outcome, err); ok {
 				return send(c, cfg, reply)
 			}
@@ -101,6 +108,14 @@ func send(c echo.Context, cfg config, reply receive.Reply) error {
 		return cfg.onError(c, reply.Status, reply.Err)
 	}
 	return c.Blob(reply.Status, receive.ContentType, reply.Body)
+}
+
+// sentStatus is the status that went out, or 0 when nothing was written yet.
+func sentStatus(c echo.Context) int {
+	if c.Response().Committed {
+		return c.Response().Status
+	}
+	return 0
 }
 
 // nextStatus is the status next answered, for the idempotency store, the way echo's

@@ -11,6 +11,13 @@
 // MiddlewareWithConfig takes a Skipper of the shape of echo's
 // middleware.Skipper, and echo's BodyLimit middleware may run before Middleware: its 413
 // stays a 413.
+//
+// A panic in Handler's core.Handler, or in the handler after Middleware, is recovered by
+// the adapter, as echo's Recover middleware would, so that one in front of it does not
+// see it: it is logged at Error with its stack, the idempotency claim is released, and
+// the delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
+// failed. When the handler had already committed its answer, that answer stands, and
+// the observer reports the failure with its status.
 package echov5adapter
 
 // This package is a translator of the same size as echoadapter: the two share the
@@ -56,7 +63,7 @@ func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
 				nextErr = next(c)
 				_, status := echo.ResolveResponseStatus(c.Response(), nextErr)
 				return status
-			})
+			}, func() int { return sentStatus(c) })
 			if reply, ok := receive.Answer(outcome, err); ok {
 				return send(c, cfg, reply)
 			}
@@ -100,6 +107,14 @@ func receiveEvent(p *receive.Pipeline, c *echo.Context) (*core.Event, error) {
 	c.SetRequest(r)
 	c.Set(EventKey, e)
 	return e, nil
+}
+
+// sentStatus is the status that went out, or 0 when nothing was written yet.
+func sentStatus(c *echo.Context) int {
+	if resp, status := echo.ResolveResponseStatus(c.Response(), nil); resp != nil && resp.Committed {
+		return status
+	}
+	return 0
 }
 
 // overEchoLimit reports whether a read failed because echo's BodyLimit middleware saw

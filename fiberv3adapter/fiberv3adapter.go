@@ -16,6 +16,13 @@
 // WithMaxBodyBytes, so that what fiber refuses itself (413, 431, 400, …) is answered
 // {"error":"…"} too. fiber's ReadBufferSize (4096 by default) bounds the request
 // headers.
+//
+// A panic in Handler's core.Handler, or in the handlers after Middleware, is recovered by
+// the adapter, as fiber's recover middleware would (fasthttp itself does not recover):
+// it is logged at Error with its stack, the idempotency claim is released, and the
+// delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
+// failed. fiber sends nothing before the handlers return, so a panicking handler's
+// partial answer is always replaced.
 package fiberv3adapter
 
 // This package is a translator of the same size as fiberadapter: the two share the
@@ -59,7 +66,7 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 		outcome, err := p.Dispatch(c.Context(), e, func(context.Context) int {
 			nextErr = c.Next()
 			return nextStatus(c, nextErr)
-		})
+		}, nil) // fiber sends nothing before the handlers return
 		if reply, ok := receive.Answer(outcome, err); ok {
 			return send(c, cfg, reply)
 		}

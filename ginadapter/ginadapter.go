@@ -7,6 +7,13 @@
 // answered by the ErrorHandler, by default {"error":"…"} with the status listed there,
 // and the chain is aborted. Handler is a complete endpoint that dispatches events to a
 // core.Handler such as a core.Mux.
+//
+// A panic in Handler's core.Handler, or in a handler after Middleware, is recovered by
+// the adapter, so gin.Recovery in front of it does not see it: it is logged at Error with
+// its stack, the idempotency claim is released, and the delivery is answered 500
+// {"error":"…"} through the ErrorHandler (gin.Recovery would answer 500 too) and observed
+// as failed. When the chain had already written its answer, that answer stands, and the
+// observer reports the failure with its status.
 package ginadapter
 
 import (
@@ -40,7 +47,7 @@ func Middleware(v *core.Verifier, opts ...Option) gin.HandlerFunc {
 		outcome, err := p.Dispatch(c.Request.Context(), e, func(context.Context) int {
 			c.Next()
 			return nextStatus(c)
-		})
+		}, func() int { return sentStatus(c) })
 		if reply, ok := receive.Answer(outcome, err); ok {
 			send(c, cfg, reply)
 		}
@@ -92,6 +99,15 @@ func send(c *gin.Context, cfg config, reply receive.Reply) {
 		c.Data(reply.Status, receive.ContentType, reply.Body)
 	}
 	c.Abort()
+}
+
+// sentStatus is the status that went out, or 0 when nothing was written yet (gin holds
+// a status set with c.Status until the first write).
+func sentStatus(c *gin.Context) int {
+	if c.Writer.Written() {
+		return c.Writer.Status()
+	}
+	return 0
 }
 
 // nextStatus is the status the chain after Middleware answered, for the idempotency

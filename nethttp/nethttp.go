@@ -4,6 +4,14 @@
 // the body for the next handler, and puts the event in the request context (EventFrom).
 // Handler is a complete endpoint that dispatches events to a core.Handler such as a
 // core.Mux.
+//
+// A panic in Handler's core.Handler, or in the handler behind Middleware, is recovered
+// rather than left to net/http (which would drop the connection): it is logged at Error
+// with its stack, the idempotency claim is released, and the delivery is answered 500
+// {"error":"…"} through the ErrorHandler and observed as failed. When the handler behind
+// Middleware had already written its status, that answer stands, and the observer
+// reports the failure with that status. A panic with http.ErrAbortHandler still aborts
+// the response, as net/http means it to.
 package nethttp
 
 import (
@@ -29,11 +37,11 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 			if !ok {
 				return
 			}
+			sw := &receive.StatusWriter{ResponseWriter: w}
 			outcome, err := p.Dispatch(r.Context(), e, func(context.Context) int {
-				sw := &receive.StatusWriter{ResponseWriter: w}
 				next.ServeHTTP(sw, r)
 				return sw.Status()
-			})
+			}, sw.Sent)
 			if reply, ok := receive.Answer(outcome, err); ok {
 				send(cfg, w, r, reply)
 			}

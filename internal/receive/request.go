@@ -110,6 +110,10 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Sent returns the status written, or 0 when the handler wrote nothing yet: for
+// Dispatch, which can still answer a handler that panicked before writing.
+func (w *StatusWriter) Sent() int { return w.status }
+
 // Status returns the status written, or 200 when the handler wrote nothing (net/http's
 // own default).
 func (w *StatusWriter) Status() int {
