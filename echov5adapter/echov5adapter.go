@@ -37,7 +37,7 @@ import (
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Set: c.Get(echov5adapter.EventKey).(*core.Event). EventFrom reads it for you.
-const EventKey = "github.com/webhookkit/openai-webhooks/event"
+const EventKey = receive.EventKey
 
 // Middleware returns echo middleware that lets only verified deliveries through to next.
 // MiddlewareWithConfig adds a Skipper, for requests that go to next unverified. It
@@ -47,47 +47,27 @@ const EventKey = "github.com/webhookkit/openai-webhooks/event"
 // response status is 2xx; an error returned by next counts with the status echo's error
 // handler answers for it (echo.ResolveResponseStatus: its StatusCode, or 500).
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
+	return middleware(v, nil, opts)
+}
+
+func middleware(v *core.Verifier, skip func(*echo.Context) bool, opts []Option) echo.MiddlewareFunc {
+	p, f := newFlow(v, opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c *echo.Context) error {
-			if cfg.skipper(c) {
-				return next(c)
-			}
-			e, err := receiveEvent(p, c)
-			if err != nil {
-				return send(c, cfg, receive.Refuse(err))
-			}
-			var nextErr error
-			outcome, err := p.Dispatch(c.Request().Context(), e, func(context.Context) int {
-				nextErr = next(c)
-				_, status := echo.ResolveResponseStatus(c.Response(), nextErr)
-				return status
-			}, func() int { return sentStatus(c) })
-			if reply, ok := receive.Answer(outcome, err); ok {
-				return send(c, cfg, reply)
-			}
-			return nextErr
-		}
+		f := *f
+		f.Next = next
+		return func(c *echo.Context) error { return receive.RunMiddleware(p, &f, skip, c) }
 	}
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
-// panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) echo.HandlerFunc {
 	if h == nil {
 		panic("echov5adapter.Handler: the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c *echo.Context) error {
-		e, err := receiveEvent(p, c)
-		if err != nil {
-			return send(c, cfg, receive.Refuse(err))
-		}
-		return send(c, cfg, p.Handle(c.Request().Context(), e, h))
-	}
+	p, f := newFlow(v, opts)
+	return func(c *echo.Context) error { return receive.RunHandler(p, f, h, c) }
 }
 
 // EventFrom returns the verified event Middleware or Handler stored in c.
@@ -96,36 +76,45 @@ func EventFrom(c *echo.Context) (*core.Event, bool) {
 	return e, ok && e != nil
 }
 
+// newFlow returns the pipeline of opts and echo's part of it (receive.Flow).
+func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*echo.Context]) {
+	cfg := newConfig(opts)
+	return receive.New(v, cfg.Config), &receive.Flow[*echo.Context]{
+		Receive: receiveEvent,
+		Status: func(c *echo.Context, err error) int {
+			_, status := echo.ResolveResponseStatus(c.Response(), err)
+			return status
+		},
+		Sent: func(c *echo.Context) int {
+			if resp, status := echo.ResolveResponseStatus(c.Response(), nil); resp != nil && resp.Committed {
+				return status
+			}
+			return 0
+		},
+		Send: func(c *echo.Context, reply receive.Reply) error {
+			if reply.Err != nil {
+				return cfg.OnError(c, reply.Status, reply.Err)
+			}
+			return c.Blob(reply.Status, receive.ContentType, reply.Body)
+		},
+	}
+}
+
 // receiveEvent reads and verifies the delivery; on success the event is stored in c and
 // the body restored.
-func receiveEvent(p *receive.Pipeline, c *echo.Context) (*core.Event, error) {
+func receiveEvent(p *receive.Pipeline, c *echo.Context) (context.Context, *core.Event, error) {
 	r := c.Request()
 	e, r, err := p.ReadRequest(r, receive.LimitReader(receive.Body(r), overEchoLimit, "echo's BodyLimit middleware"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.SetRequest(r)
 	c.Set(EventKey, e)
-	return e, nil
-}
-
-// sentStatus is the status that went out, or 0 when nothing was written yet.
-func sentStatus(c *echo.Context) int {
-	if resp, status := echo.ResolveResponseStatus(c.Response(), nil); resp != nil && resp.Committed {
-		return status
-	}
-	return 0
+	return r.Context(), e, nil
 }
 
 // overEchoLimit reports whether a read failed because echo's BodyLimit middleware saw
 // the body pass its limit: v5's limited reader fails with echo.ErrStatusRequestEntityTooLarge.
 func overEchoLimit(err error) bool {
 	return echo.StatusCode(err) == http.StatusRequestEntityTooLarge
-}
-
-func send(c *echo.Context, cfg config, reply receive.Reply) error {
-	if reply.Err != nil {
-		return cfg.onError(c, reply.Status, reply.Err)
-	}
-	return c.Blob(reply.Status, receive.ContentType, reply.Body)
 }

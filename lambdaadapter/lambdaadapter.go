@@ -77,7 +77,7 @@ func newEndpoint(name string, v *core.Verifier, h core.Handler, opts []Option) *
 		panic("lambdaadapter." + name + ": the core.Handler is nil")
 	}
 	cfg := newConfig(opts)
-	return &endpoint{p: receive.New(v, cfg.Config), h: h, onError: cfg.onError}
+	return &endpoint{p: receive.New(v, cfg.Config), h: h, onError: cfg.OnError}
 }
 
 // serve verifies the delivery in r, runs the handler, and returns the answer.

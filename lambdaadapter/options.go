@@ -6,6 +6,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -13,7 +14,7 @@ import (
 // WithIdempotency, WithLogger, WithObserver, WithDiagnosis or WithErrorHandler, the same names as in
 // every adapter of this module. The zero Option changes nothing.
 type Option struct {
-	apply func(*config)
+	opt adapteropt.Option[ErrorHandler]
 }
 
 // ErrorHandler returns the answer to a refused delivery (default ErrorResponse), which
@@ -33,15 +34,12 @@ type Option struct {
 // answer. A Response with StatusCode 0 is answered with status.
 type ErrorHandler func(ctx context.Context, status int, err error) Response
 
-type config struct {
-	receive.Config
-	onError ErrorHandler
-}
+type config = adapteropt.Config[ErrorHandler]
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB), counted after base64
 // decoding; a larger one is answered 413. A zero or negative n keeps the default. Lambda
 // itself refuses synchronous payloads over 6 MB.
-func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
+func WithMaxBodyBytes(n int64) Option { return Option{adapteropt.MaxBodyBytes[ErrorHandler](n)} }
 
 // WithIdempotency makes each delivery (by webhook-id) run the core.Handler once: a
 // duplicate of a handled delivery is answered 200 {"received":true,"duplicate":true}
@@ -52,19 +50,19 @@ func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBod
 // idempotency.DefaultLease and DefaultKeep; change them with idempotency.Lease and
 // idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
+	return Option{adapteropt.Idempotency[ErrorHandler](store, opts)}
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
 // default or when l is nil). On Lambda, whatever the function writes to stdout or stderr
 // goes to CloudWatch Logs. Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
+func WithLogger(l *slog.Logger) Option { return Option{adapteropt.Logger[ErrorHandler](l)} }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
+func WithObserver(o core.Observer) Option { return Option{adapteropt.Observer[ErrorHandler](o)} }
 
 // WithDiagnosis makes a delivery refused for its signature (or, with a good signature,
 // for its timestamp: clock skew) diagnosed with package diagnose, and the cause logged
@@ -72,16 +70,16 @@ func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Ob
 // it. The answer does not change. A diagnosis is bounded work and rate-limited (at most
 // 10 at once, then one every 6 seconds, each cause logged once a minute), so a flood of
 // forgeries is only counted; the log never holds the secret, a signature or the body.
-func WithDiagnosis() Option { return Option{func(c *config) { c.Diagnosis = true }} }
+func WithDiagnosis() Option { return Option{adapteropt.Diagnosis[ErrorHandler]()} }
 
 // WithErrorHandler sets how refused deliveries are answered (ErrorResponse by default or
 // when h is nil).
-func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
+func WithErrorHandler(h ErrorHandler) Option { return Option{adapteropt.ErrorHandler(h)} }
 
 func newConfig(opts []Option) config {
-	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
-	if c.onError == nil {
-		c.onError = ErrorResponse
+	c := adapteropt.Build(opts, func(o Option) adapteropt.Option[ErrorHandler] { return o.opt })
+	if c.OnError == nil {
+		c.OnError = ErrorResponse
 	}
 	return c
 }

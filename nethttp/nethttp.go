@@ -85,7 +85,7 @@ func receiveEvent(p *receive.Pipeline, cfg config, w http.ResponseWriter, r *htt
 
 func send(cfg config, w http.ResponseWriter, r *http.Request, reply receive.Reply) {
 	if reply.Err != nil {
-		cfg.onError(w, r, reply.Status, reply.Err)
+		cfg.OnError(w, r, reply.Status, reply.Err)
 		return
 	}
 	writeJSON(w, reply.Status, reply.Body)

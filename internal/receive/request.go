@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/idempotency"
 )
 
 // ReadRequest reads the delivery in r from body (r.Body, or a wrapper of it that the
@@ -54,25 +53,6 @@ func Answer(outcome Outcome, err error) (Reply, bool) {
 	default:
 		return Reply{}, false
 	}
-}
-
-// SetIdempotency sets the store and the claim durations of opts (idempotency.NewPolicy),
-// for the adapters' WithIdempotency options.
-func (c *Config) SetIdempotency(store idempotency.Store, opts []idempotency.ClaimOption) {
-	policy := idempotency.NewPolicy(opts...)
-	c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
-}
-
-// Options applies opts in order to a zero C: the adapters' option lists. fn returns the
-// function an option applies, or nil for the zero option, which changes nothing.
-func Options[C, O any](opts []O, fn func(O) func(*C)) C {
-	var c C
-	for _, opt := range opts {
-		if apply := fn(opt); apply != nil {
-			apply(&c)
-		}
-	}
-	return c
 }
 
 // replay is a body that reads raw again; one allocation instead of NopCloser's two.
