@@ -17,6 +17,11 @@
 // the delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
 // failed. When the handler had already committed its answer, that answer stands, and
 // the observer reports the failure with its status.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in echo's own store, c.Set), the With… options, ErrorHandler and its
+// default WriteError. MiddlewareWithConfig exists where the framework's own middleware
+// takes a Config with a skip hook: here, echo's Skipper (fiber's adapters: Next).
 package echoadapter
 
 import (
@@ -27,6 +32,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -73,7 +79,7 @@ func EventFrom(c echo.Context) (*core.Event, bool) {
 
 // newFlow returns the pipeline of opts and echo's part of it (receive.Flow).
 func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[echo.Context]) {
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, WriteError)
 	return receive.New(v, cfg.Config), &receive.Flow[echo.Context]{
 		Receive: receiveEvent,
 		Status:  nextStatus,

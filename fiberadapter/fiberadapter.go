@@ -33,6 +33,12 @@
 // delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
 // failed. fiber sends nothing before the handlers return, so a panicking handler's
 // partial answer is always replaced.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in fiber's own store, c.Locals), the With… options, ErrorHandler and
+// its default WriteError. MiddlewareWithConfig exists where the framework's own
+// middleware takes a Config with a skip hook: here, fiber's Next (echo's adapters:
+// Skipper).
 package fiberadapter
 
 import (
@@ -43,6 +49,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -86,7 +93,7 @@ func EventFrom(c *fiber.Ctx) (*core.Event, bool) {
 // newFlow returns the pipeline of opts and fiber's part of it (receive.Flow). fiber
 // sends nothing before the handlers return: Sent is nil.
 func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*fiber.Ctx]) {
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, WriteError)
 	return receive.New(v, cfg.Config), &receive.Flow[*fiber.Ctx]{
 		Receive: receiveEvent,
 		Next:    (*fiber.Ctx).Next,

@@ -14,6 +14,12 @@
 // {"error":"…"} through the ErrorHandler (gin.Recovery would answer 500 too) and observed
 // as failed. When the chain had already written its answer, that answer stands, and the
 // observer reports the failure with its status.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in gin's own store), the With… options, ErrorHandler and its default
+// WriteError. There is no MiddlewareWithConfig with a skip hook, as gin's own middleware
+// has none: attach Middleware to the route or group that receives webhooks
+// (r.POST("/webhooks/openai", ginadapter.Middleware(v), handle)).
 package ginadapter
 
 import (
@@ -23,6 +29,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -62,7 +69,7 @@ func EventFrom(c *gin.Context) (*core.Event, bool) {
 // newFlow returns the pipeline of opts and gin's part of it (receive.Flow; gin's
 // handlers return no error, so its steps return nil).
 func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*gin.Context]) {
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, WriteError)
 	return receive.New(v, cfg.Config), &receive.Flow[*gin.Context]{
 		Receive: receiveEvent,
 		Next:    func(c *gin.Context) error { c.Next(); return nil },

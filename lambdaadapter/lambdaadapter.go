@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -76,7 +77,7 @@ func newEndpoint(name string, v *core.Verifier, h core.Handler, opts []Option) *
 	if h == nil {
 		panic("lambdaadapter." + name + ": the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, ErrorResponse)
 	return &endpoint{p: receive.New(v, cfg.Config), h: h, onError: cfg.OnError}
 }
 

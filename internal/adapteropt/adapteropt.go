@@ -6,6 +6,7 @@ package adapteropt
 
 import (
 	"log/slog"
+	"reflect"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
@@ -16,7 +17,7 @@ import (
 // adapter's error handler.
 type Config[H any] struct {
 	receive.Config
-	OnError H // the zero H when no option set one: the adapter then uses its default
+	OnError H
 }
 
 // Option is one setting of a Config[H]. The zero Option changes nothing.
@@ -54,17 +55,30 @@ func Diagnosis[H any]() Option[H] {
 
 // ErrorHandler sets the adapter's error handler; a nil one keeps the adapter's default.
 func ErrorHandler[H any](h H) Option[H] {
+	if isNil(h) {
+		return Option[H]{}
+	}
 	return Option[H]{func(c *Config[H]) { c.OnError = h }}
 }
 
-// Build applies the options, in order, that unwrap returns of each of opts (an
-// adapter's own Option type) to a zero Config.
-func Build[H, O any](opts []O, unwrap func(O) Option[H]) Config[H] {
-	var c Config[H]
-	for _, o := range opts {
-		if opt := unwrap(o); opt.apply != nil {
+// Build applies opts in order to a Config whose error handler is the adapter's default.
+func Build[H any](opts []Option[H], defaultErrorHandler H) Config[H] {
+	c := Config[H]{OnError: defaultErrorHandler}
+	for _, opt := range opts {
+		if opt.apply != nil {
 			opt.apply(&c)
 		}
 	}
 	return c
+}
+
+// isNil reports whether h, an adapter's error handler (a func type), is nil: a generic
+// H cannot be compared with nil.
+func isNil[H any](h H) bool {
+	v := reflect.ValueOf(&h).Elem()
+	switch v.Kind() {
+	case reflect.Func, reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }

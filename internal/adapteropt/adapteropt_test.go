@@ -24,12 +24,13 @@ func TestBuild(t *testing.T) {
 		Diagnosis[handler](),
 		ErrorHandler(h),
 	}
-	c := Build(opts, func(o Option[handler]) Option[handler] { return o })
+	c := Build(opts, handler(func() string { return "default" }))
 	if c.MaxBodyBytes != 20 || c.Store != store || c.Lease != time.Minute || c.Keep != idempotency.DefaultKeep ||
 		c.Logger != logger || !c.Diagnosis || c.OnError == nil || c.OnError() != "mine" || c.Observer != nil {
 		t.Fatalf("Build gave %+v", c)
 	}
-	if zero := Build([]Option[handler]{{}}, func(o Option[handler]) Option[handler] { return o }); zero.MaxBodyBytes != 0 || zero.OnError != nil || zero.Store != nil {
-		t.Fatalf("the zero Option changed %+v", zero)
+	zero := Build([]Option[handler]{{}, ErrorHandler[handler](nil)}, handler(func() string { return "default" }))
+	if zero.MaxBodyBytes != 0 || zero.OnError() != "default" || zero.Store != nil {
+		t.Fatalf("the zero Option or a nil error handler changed %+v", zero)
 	}
 }
