@@ -4,33 +4,19 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
-
-// endObserver records the deliveries it saw end.
-type endObserver struct {
-	mu    sync.Mutex
-	ended []core.Delivery
-}
-
-func (o *endObserver) StartDelivery(ctx context.Context) context.Context { return ctx }
-
-func (o *endObserver) EndDelivery(_ context.Context, d core.Delivery) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.ended = append(o.ended, d)
-}
 
 // A handler behind Middleware that panics after writing its status: the sender gets that
 // status (it went out), the observer reports a failure with that same status, and the
 // claim is released, so a retry runs the handler again.
 func TestMiddlewarePanicAfterAnswering(t *testing.T) {
-	obs := &endObserver{}
+	obs := &conformance.Observed{}
 	calls := 0
 	mw := nethttp.Middleware(newVerifier(t), nethttp.WithLogger(quiet), nethttp.WithObserver(obs), nethttp.WithIdempotency(idempotency.NewMemoryStore()))
 	srv := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -54,9 +40,8 @@ func TestMiddlewarePanicAfterAnswering(t *testing.T) {
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("delivery %d: got %d, want the 202 the handler wrote", i+1, resp.StatusCode)
 		}
-		obs.mu.Lock()
-		d := obs.ended[len(obs.ended)-1]
-		obs.mu.Unlock()
+		ended := obs.Ended()
+		d := ended[len(ended)-1]
 		if d.Outcome != want || d.Status != http.StatusAccepted {
 			t.Fatalf("delivery %d: observed %s %d, want %s 202", i+1, d.Outcome, d.Status, want)
 		}

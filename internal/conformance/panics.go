@@ -16,7 +16,7 @@ import (
 // stack, observed as failed with the status the sender saw, and, with idempotency, its
 // claim released so that OpenAI's retry runs the application again.
 func testPanics(t *testing.T, f *fixture, m mode) {
-	obs := &observer{}
+	obs := &Observed{}
 	o := f.options(m)
 	o.Observer = obs
 	s := f.start(t, m, o, func(n int) Answer {
@@ -46,29 +46,38 @@ func testPanics(t *testing.T, f *fixture, m mode) {
 	obs.wantLast(t, core.OutcomeHandled, core.ReasonNone, http.StatusOK)
 }
 
-// observer is a core.Observer that records the deliveries it saw end.
-type observer struct {
+// Observed is a core.Observer that records the deliveries it saw end, for the suite and
+// the adapters' own tests. Safe for concurrent use.
+type Observed struct {
 	mu    sync.Mutex
 	ended []core.Delivery
 }
 
-func (o *observer) StartDelivery(ctx context.Context) context.Context { return ctx }
+// StartDelivery returns ctx: nothing is added.
+func (o *Observed) StartDelivery(ctx context.Context) context.Context { return ctx }
 
-func (o *observer) EndDelivery(_ context.Context, d core.Delivery) {
+// EndDelivery records d.
+func (o *Observed) EndDelivery(_ context.Context, d core.Delivery) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.ended = append(o.ended, d)
 }
 
-// wantLast checks the last delivery observed.
-func (o *observer) wantLast(t *testing.T, outcome core.Outcome, reason core.Reason, status int) {
-	t.Helper()
+// Ended returns the deliveries seen end so far, in order.
+func (o *Observed) Ended() []core.Delivery {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.ended) == 0 {
+	return append([]core.Delivery(nil), o.ended...)
+}
+
+// wantLast checks the last delivery observed.
+func (o *Observed) wantLast(t *testing.T, outcome core.Outcome, reason core.Reason, status int) {
+	t.Helper()
+	ended := o.Ended()
+	if len(ended) == 0 {
 		t.Fatal("the observer saw no delivery end")
 	}
-	if d := o.ended[len(o.ended)-1]; d.Outcome != outcome || d.Reason != reason || d.Status != status {
+	if d := ended[len(ended)-1]; d.Outcome != outcome || d.Reason != reason || d.Status != status {
 		t.Fatalf("observed %s %q %d, want %s %q %d (what the sender saw)", d.Outcome, d.Reason, d.Status, outcome, reason, status)
 	}
 }

@@ -18,14 +18,7 @@ import (
 // answered 500, and Dispatch returns the 500 to answer, with a fixed public message.
 func TestDispatchRecoversPanic(t *testing.T) {
 	for _, answered := range []func() int{nil, func() int { return 0 }} {
-		store := &recordingStore{state: idempotency.Claimed}
-		obs := &recordingObserver{}
-		var logs bytes.Buffer
-		p := newTestPipeline(t, store)
-		p.cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-		p.cfg.Observer = obs
-		ctx, _ := p.begin(context.Background(), core.Headers{ID: "wh_1"})
-		e := &core.Event{ID: "evt_1", Type: core.BatchCompleted, WebhookID: "wh_1"}
+		p, ctx, e, store, obs, logs := panicSetUp(t)
 		outcome, err := p.Dispatch(ctx, e, func(context.Context) int { panic("the token is hunter2") }, answered)
 		if outcome != Refused || !errors.Is(err, core.ErrHandlerFailed) {
 			t.Fatalf("Dispatch = %v, %v; want Refused with ErrHandlerFailed", outcome, err)
@@ -51,14 +44,7 @@ func TestDispatchRecoversPanic(t *testing.T) {
 // be answered 500 any more: Dispatch leaves the answer as it is, releases the claim
 // all the same, and the observer reports a failure with the status the sender saw.
 func TestDispatchPanicAfterAnswering(t *testing.T) {
-	store := &recordingStore{state: idempotency.Claimed}
-	obs := &recordingObserver{}
-	var logs bytes.Buffer
-	p := newTestPipeline(t, store)
-	p.cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	p.cfg.Observer = obs
-	ctx, _ := p.begin(context.Background(), core.Headers{ID: "wh_1"})
-	e := &core.Event{ID: "evt_1", Type: core.BatchCompleted, WebhookID: "wh_1"}
+	p, ctx, e, store, obs, logs := panicSetUp(t)
 	outcome, err := p.Dispatch(ctx, e, func(context.Context) int { panic("late") }, func() int { return http.StatusAccepted })
 	if outcome != Ran || err != nil {
 		t.Fatalf("Dispatch = %v, %v; want Ran (the answer stands)", outcome, err)
@@ -73,6 +59,19 @@ func TestDispatchPanicAfterAnswering(t *testing.T) {
 	if d := obs.ended[0]; d.Outcome != core.OutcomeFailed || d.Reason != core.ReasonHandlerError || d.Status != http.StatusAccepted {
 		t.Fatalf("observed %+v, want failed, handler_error, 202 (what the sender saw)", d)
 	}
+}
+
+// panicSetUp returns a pipeline with a claiming store, an observer and a log, and a
+// delivery under observation.
+func panicSetUp(t *testing.T) (*Pipeline, context.Context, *core.Event, *recordingStore, *recordingObserver, *bytes.Buffer) {
+	store := &recordingStore{state: idempotency.Claimed}
+	obs := &recordingObserver{}
+	logs := &bytes.Buffer{}
+	p := newTestPipeline(t, store)
+	p.cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	p.cfg.Observer = obs
+	ctx, _ := p.begin(context.Background(), core.Headers{ID: "wh_1"})
+	return p, ctx, &core.Event{ID: "evt_1", Type: core.BatchCompleted, WebhookID: "wh_1"}, store, obs, logs
 }
 
 func wantPanicLogged(t *testing.T, logs, value string) {
