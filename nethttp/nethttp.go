@@ -57,8 +57,8 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It panics
-// if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) http.Handler {
 	if h == nil {
 		panic("nethttp.Handler: the core.Handler is nil")
