@@ -14,11 +14,15 @@
 // A worker (an asynq.Server) runs NewTaskHandler, which rebuilds the *core.Event, checks
 // its signature again with core.Verifier.VerifyIgnoringTimestamp (not its age: a task may
 // run days later), and calls the application's core.Handler, normally a core.Mux. A task
-// that is not a genuine delivery never reaches the handler and is archived without retry
-// (asynq.SkipRetry): whoever can write to Redis still cannot forge an event. An error from
-// the handler is returned to asynq, which retries the task with its backoff and archives
-// it when the retries run out; archived tasks are replayed with asynq.Inspector.RunTask,
-// the asynq CLI (asynq task run) or asynqmon.
+// that does not verify never reaches the handler: whoever can write to Redis still cannot
+// forge an event. It is logged at Error with its cause and retried with asynq's backoff,
+// as a handler's failure is, not dropped: during a secret rotation, or with a worker
+// given the wrong secret, fixing the worker's configuration recovers every task. A task
+// that can never pass (its payload does not decode, or it is a copy under another task
+// id) is archived at once (asynq.SkipRetry). An error from the handler is returned to
+// asynq, which retries the task with its backoff and archives it when the retries run
+// out; archived tasks are replayed with asynq.Inspector.RunTask, the asynq CLI (asynq
+// task run) or asynqmon.
 //
 // Processing is at least once: if a worker dies after the handler returned but before
 // asynq recorded it, the task runs again on another worker once its lease runs out. Make
@@ -72,7 +76,9 @@ var (
 	ErrNotQueued = errors.New("asynqjobs: delivery not queued")
 	// ErrInvalidTask: a task given to NewTaskHandler's handler is not a genuine delivery:
 	// its payload does not decode, its signature does not match, or its task id is not its
-	// webhook-id. Such an error also wraps asynq.SkipRetry, so the task is archived at once.
+	// webhook-id. A signature that does not match is retried (the worker may lack the
+	// secret); for the other two the error also wraps asynq.SkipRetry, so the task is
+	// archived at once.
 	ErrInvalidTask = errors.New("asynqjobs: task is not a genuine delivery")
 )
 

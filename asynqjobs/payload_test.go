@@ -104,8 +104,9 @@ func TestNewEnqueuerPanicsOnInvalidOptions(t *testing.T) {
 	NewEnqueuer(c, WithQueue("webhooks"), WithMaxRetry(0), WithRetention(0), WithTaskOptions(asynq.Timeout(time.Minute)), Option{})
 }
 
-// A refused task's error wraps ErrInvalidTask and asynq.SkipRetry, and the handler is not
-// called; the handler's own error comes back as it is.
+// A refused task's error wraps ErrInvalidTask, and the handler is not called: one whose
+// signature does not verify is retried (no asynq.SkipRetry), one that is not a payload
+// is not; the handler's own error comes back as it is.
 func TestTaskHandlerErrors(t *testing.T) {
 	_, v, s := conformance.Keys(t)
 	handlerErr := errors.New("the API is down")
@@ -122,8 +123,12 @@ func TestTaskHandlerErrors(t *testing.T) {
 	}
 	forged := bytes.Replace(genuine, []byte("evt_1"), []byte("evt_2"), 1)
 	err = th.ProcessTask(context.Background(), asynq.NewTask(TypePrefix+"batch.completed", forged))
-	if !errors.Is(err, ErrInvalidTask) || !errors.Is(err, asynq.SkipRetry) || !errors.Is(err, core.ErrNoMatchingSignature) {
-		t.Fatalf("a forged task: %v, want ErrInvalidTask, asynq.SkipRetry and core.ErrNoMatchingSignature", err)
+	if !errors.Is(err, ErrInvalidTask) || errors.Is(err, asynq.SkipRetry) || !errors.Is(err, core.ErrNoMatchingSignature) {
+		t.Fatalf("a forged task: %v, want ErrInvalidTask and core.ErrNoMatchingSignature, retried", err)
+	}
+	err = th.ProcessTask(context.Background(), asynq.NewTask(TypePrefix+"batch.completed", []byte("not a payload")))
+	if !errors.Is(err, ErrInvalidTask) || !errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("a task that is not a payload: %v, want ErrInvalidTask and asynq.SkipRetry", err)
 	}
 	if calls != 1 {
 		t.Fatalf("the handler ran %d times, want once (for the genuine task)", calls)

@@ -2,6 +2,7 @@ package asynqjobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -17,9 +18,15 @@ import (
 // parsed fields), verifies its signature again with v.VerifyIgnoringTimestamp, checks
 // that the task id is the webhook-id, and calls h with asynq's context (so
 // asynq.GetRetryCount works in h). A task that fails any of these never reaches h: it is
-// logged with its task id and answered with an error wrapping ErrInvalidTask and
-// asynq.SkipRetry, so asynq archives it without retrying. h's error is returned as it is:
-// asynq retries the task with its backoff and archives it when the retries run out.
+// logged at Error with its task id and the reason (a core.Reason, such as
+// no_matching_signature) and answered with an error wrapping ErrInvalidTask. A task
+// whose signature does not verify is retried with asynq's backoff, like a handler's
+// failure: during a secret rotation, or with a worker given the wrong secret, fixing the
+// worker's configuration recovers every task; when the retries run out it is archived,
+// and can be replayed. A task that can never pass (its payload does not decode, or its
+// task id is not its webhook-id: a copy) also wraps asynq.SkipRetry and is archived at
+// once. h's error is returned as it is: asynq retries the task with its backoff and
+// archives it when the retries run out.
 //
 // v must accept the endpoint's secret (with core.WithSecret for the next one during a
 // rotation, since a task may run long after it was signed). It panics if v or h is nil.
@@ -49,11 +56,7 @@ type taskHandler struct {
 func (th *taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	e, err := th.event(ctx, t)
 	if err != nil {
-		id, _ := asynq.GetTaskID(ctx)
-		queue, _ := asynq.GetQueueName(ctx)
-		th.logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: task refused, not a genuine delivery; archived without retry",
-			slog.String("task_id", id), slog.String("task_type", t.Type()), slog.String("queue", queue), slog.String("reason", err.Error()))
-		return fmt.Errorf("%w: task %q: %w (%w)", ErrInvalidTask, id, err, asynq.SkipRetry)
+		return th.refuse(ctx, t, err)
 	}
 	if err := th.handler.HandleEvent(ctx, e); err != nil {
 		return err
@@ -66,11 +69,14 @@ func (th *taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// errPermanent marks a refusal no configuration can fix: the task is archived at once.
+var errPermanent = errors.New("permanent")
+
 // event decodes and verifies the task's delivery.
 func (th *taskHandler) event(ctx context.Context, t *asynq.Task) (*core.Event, error) {
 	body, headers, err := decodePayload(t.Payload())
 	if err != nil {
-		return nil, err
+		return nil, permanent(err)
 	}
 	e, err := th.verifier.UnwrapIgnoringTimestamp(body, headers)
 	if err != nil {
@@ -79,7 +85,39 @@ func (th *taskHandler) event(ctx context.Context, t *asynq.Task) (*core.Event, e
 	// One task per webhook-id: a genuine payload copied under another id would run the
 	// handler again.
 	if id, ok := asynq.GetTaskID(ctx); ok && id != e.WebhookID {
-		return nil, fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", e.WebhookID)
+		return nil, permanent(fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", e.WebhookID))
 	}
 	return e, nil
+}
+
+func permanent(err error) error { return &permanentError{err} }
+
+// permanentError is a refusal that errors.Is reports as errPermanent, without showing
+// it in the message asynq records.
+type permanentError struct{ error }
+
+func (p *permanentError) Unwrap() error        { return p.error }
+func (p *permanentError) Is(target error) bool { return target == errPermanent }
+
+// refuse logs why the task never reaches the handler and returns the error for asynq: a
+// permanent refusal skips the retries; any other (the signature did not verify, which a
+// secret given to the worker can fix) is retried with backoff.
+func (th *taskHandler) refuse(ctx context.Context, t *asynq.Task, err error) error {
+	id, _ := asynq.GetTaskID(ctx)
+	queue, _ := asynq.GetQueueName(ctx)
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	attrs := []slog.Attr{slog.String("task_id", id), slog.String("task_type", t.Type()), slog.String("queue", queue),
+		slog.String("reason", string(core.ReasonOf(err))), slog.String("error", err.Error())}
+	if errors.Is(err, errPermanent) {
+		th.logger.LogAttrs(ctx, slog.LevelError, "openai-webhooks: task refused, not a genuine delivery; archived without retry", attrs...)
+		return fmt.Errorf("%w: task %q: %w (%w)", ErrInvalidTask, id, err, asynq.SkipRetry)
+	}
+	msg := "openai-webhooks: task refused, its signature does not verify with the worker's secrets; it will be retried, so give the worker the endpoint's secret (both secrets during a rotation)"
+	if retried >= maxRetry {
+		msg = "openai-webhooks: task refused, its signature does not verify with the worker's secrets; out of retries, it is archived: give the worker the endpoint's secret and replay it"
+	}
+	attrs = append(attrs, slog.Int("retried", retried), slog.Int("max_retry", maxRetry))
+	th.logger.LogAttrs(ctx, slog.LevelError, msg, attrs...)
+	return fmt.Errorf("%w: task %q: %w", ErrInvalidTask, id, err)
 }

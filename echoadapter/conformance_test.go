@@ -42,5 +42,5 @@ func newEcho() *echo.Echo {
 }
 
 func options(o conformance.Options) []echoadapter.Option {
-	return conformance.AdapterOptions(o, echoadapter.WithMaxBodyBytes, echoadapter.WithIdempotency, echoadapter.WithLogger, echoadapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, echoadapter.WithMaxBodyBytes, echoadapter.WithIdempotency, echoadapter.WithLogger, echoadapter.WithDiagnosis, echoadapter.WithObserver)
 }

@@ -10,6 +10,18 @@
 //
 // MiddlewareWithConfig takes a Skipper of the shape of echo's middleware.Skipper, and
 // echo's BodyLimit middleware may run before Middleware: its 413 stays a 413.
+//
+// A panic in Handler's core.Handler, or in the handler after Middleware, is recovered by
+// the adapter, as echo's Recover middleware would, so that one in front of it does not
+// see it: it is logged at Error with its stack, the idempotency claim is released, and
+// the delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
+// failed. When the handler had already committed its answer, that answer stands, and
+// the observer reports the failure with its status.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in echo's own store, c.Set), the With… options, ErrorHandler and its
+// default WriteError. MiddlewareWithConfig exists where the framework's own middleware
+// takes a Config with a skip hook: here, echo's Skipper (fiber's adapters: Next).
 package echoadapter
 
 import (
@@ -20,12 +32,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Set: c.Get(echoadapter.EventKey).(*core.Event). EventFrom reads it for you.
-const EventKey = "github.com/webhookkit/openai-webhooks/event"
+const EventKey = receive.EventKey
 
 // Middleware returns echo middleware that lets only verified deliveries through to next.
 // MiddlewareWithConfig adds a Skipper, for requests that go to next unverified. It
@@ -35,46 +48,27 @@ const EventKey = "github.com/webhookkit/openai-webhooks/event"
 // response status is 2xx; an error returned by next counts with the code of its
 // *echo.HTTPError, or as 500.
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
+	return middleware(v, nil, opts)
+}
+
+func middleware(v *core.Verifier, skip func(echo.Context) bool, opts []Option) echo.MiddlewareFunc {
+	p, f := newFlow(v, opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if cfg.skipper(c) {
-				return next(c)
-			}
-			e, err := receiveEvent(p, c)
-			if err != nil {
-				return send(c, cfg, receive.Refuse(err))
-			}
-			var nextErr error
-			outcome, err := p.Dispatch(c.Request().Context(), e, func(context.Context) int {
-				nextErr = next(c)
-				return nextStatus(c, nextErr)
-			})
-			if reply, ok := receive.Answer(outcome, err); ok {
-				return send(c, cfg, reply)
-			}
-			return nextErr
-		}
+		f := *f
+		f.Next = next
+		return func(c echo.Context) error { return receive.RunMiddleware(p, &f, skip, c) }
 	}
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
-// panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) echo.HandlerFunc {
 	if h == nil {
 		panic("echoadapter.Handler: the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c echo.Context) error {
-		e, err := receiveEvent(p, c)
-		if err != nil {
-			return send(c, cfg, receive.Refuse(err))
-		}
-		return send(c, cfg, p.Handle(c.Request().Context(), e, h))
-	}
+	p, f := newFlow(v, opts)
+	return func(c echo.Context) error { return receive.RunHandler(p, f, h, c) }
 }
 
 // EventFrom returns the verified event Middleware or Handler stored in c.
@@ -83,24 +77,38 @@ func EventFrom(c echo.Context) (*core.Event, bool) {
 	return e, ok && e != nil
 }
 
+// newFlow returns the pipeline of opts and echo's part of it (receive.Flow).
+func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[echo.Context]) {
+	cfg := adapteropt.Build(opts, WriteError)
+	return receive.New(v, cfg.Config), &receive.Flow[echo.Context]{
+		Receive: receiveEvent,
+		Status:  nextStatus,
+		Sent: func(c echo.Context) int {
+			if c.Response().Committed {
+				return c.Response().Status
+			}
+			return 0
+		},
+		Send: func(c echo.Context, reply receive.Reply) error {
+			if reply.Err != nil {
+				return cfg.OnError(c, reply.Status, reply.Err)
+			}
+			return c.Blob(reply.Status, receive.ContentType, reply.Body)
+		},
+	}
+}
+
 // receiveEvent reads and verifies the delivery; on success the event is stored in c and
 // the body restored.
-func receiveEvent(p *receive.Pipeline, c echo.Context) (*core.Event, error) {
+func receiveEvent(p *receive.Pipeline, c echo.Context) (context.Context, *core.Event, error) {
 	r := c.Request()
 	e, r, err := p.ReadRequest(r, receive.LimitReader(receive.Body(r), overEchoLimit, "echo's BodyLimit middleware"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.SetRequest(r)
 	c.Set(EventKey, e)
-	return e, nil
-}
-
-func send(c echo.Context, cfg config, reply receive.Reply) error {
-	if reply.Err != nil {
-		return cfg.onError(c, reply.Status, reply.Err)
-	}
-	return c.Blob(reply.Status, receive.ContentType, reply.Body)
+	return r.Context(), e, nil
 }
 
 // nextStatus is the status next answered, for the idempotency store, the way echo's

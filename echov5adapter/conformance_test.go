@@ -36,5 +36,5 @@ func TestConformance(t *testing.T) {
 }
 
 func options(o conformance.Options) []echov5adapter.Option {
-	return conformance.AdapterOptions(o, echov5adapter.WithMaxBodyBytes, echov5adapter.WithIdempotency, echov5adapter.WithLogger, echov5adapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, echov5adapter.WithMaxBodyBytes, echov5adapter.WithIdempotency, echov5adapter.WithLogger, echov5adapter.WithDiagnosis, echov5adapter.WithObserver)
 }

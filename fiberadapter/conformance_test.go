@@ -60,5 +60,5 @@ func listen(t *testing.T, app *fiber.App) string {
 }
 
 func options(o conformance.Options) []fiberadapter.Option {
-	return conformance.AdapterOptions(o, fiberadapter.WithMaxBodyBytes, fiberadapter.WithIdempotency, fiberadapter.WithLogger, fiberadapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, fiberadapter.WithMaxBodyBytes, fiberadapter.WithIdempotency, fiberadapter.WithLogger, fiberadapter.WithDiagnosis, fiberadapter.WithObserver)
 }

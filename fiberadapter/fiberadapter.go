@@ -26,6 +26,19 @@
 //		ReadTimeout:  10 * time.Second,
 //		ErrorHandler: fiberadapter.AppErrorHandler,
 //	})
+//
+// A panic in Handler's core.Handler, or in the handlers after Middleware, is recovered by
+// the adapter, as fiber's recover middleware would (fasthttp itself does not recover):
+// it is logged at Error with its stack, the idempotency claim is released, and the
+// delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
+// failed. fiber sends nothing before the handlers return, so a panicking handler's
+// partial answer is always replaced.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in fiber's own store, c.Locals), the With… options, ErrorHandler and
+// its default WriteError. MiddlewareWithConfig exists where the framework's own
+// middleware takes a Config with a skip hook: here, fiber's Next (echo's adapters:
+// Skipper).
 package fiberadapter
 
 import (
@@ -36,11 +49,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
-// eventKey is the c.Locals key of the verified event; EventFrom reads it.
-type eventKey struct{}
+// EventKey is the key under which Middleware and Handler store the verified *core.Event
+// with c.Locals: c.Locals(fiberadapter.EventKey).(*core.Event). EventFrom reads it for you.
+const EventKey = receive.EventKey
 
 // Middleware returns fiber middleware that lets only verified deliveries through to the
 // next handler. MiddlewareWithConfig adds a Next func, for requests that go to the next
@@ -50,70 +65,59 @@ type eventKey struct{}
 // the response status is 2xx; an error counts with the code of its *fiber.Error, or as
 // 500.
 func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c *fiber.Ctx) error {
-		if cfg.next != nil && cfg.next(c) {
-			return c.Next()
-		}
-		e, err := receiveEvent(p, c)
-		if err != nil {
-			return send(c, cfg, receive.Refuse(err))
-		}
-		var nextErr error
-		outcome, err := p.Dispatch(c.UserContext(), e, func(context.Context) int {
-			nextErr = c.Next()
-			return nextStatus(c, nextErr)
-		})
-		if reply, ok := receive.Answer(outcome, err); ok {
-			return send(c, cfg, reply)
-		}
-		return nextErr
-	}
+	return middleware(v, nil, opts)
+}
+
+func middleware(v *core.Verifier, skip func(*fiber.Ctx) bool, opts []Option) fiber.Handler {
+	p, f := newFlow(v, opts)
+	return func(c *fiber.Ctx) error { return receive.RunMiddleware(p, f, skip, c) }
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It
-// panics if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) fiber.Handler {
 	if h == nil {
 		panic("fiberadapter.Handler: the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c *fiber.Ctx) error {
-		e, err := receiveEvent(p, c)
-		if err != nil {
-			return send(c, cfg, receive.Refuse(err))
-		}
-		return send(c, cfg, p.Handle(c.UserContext(), e, h))
-	}
+	p, f := newFlow(v, opts)
+	return func(c *fiber.Ctx) error { return receive.RunHandler(p, f, h, c) }
 }
 
 // EventFrom returns the verified event Middleware or Handler stored in c.
 func EventFrom(c *fiber.Ctx) (*core.Event, bool) {
-	e, ok := c.Locals(eventKey{}).(*core.Event)
+	e, ok := c.Locals(EventKey).(*core.Event)
 	return e, ok && e != nil
+}
+
+// newFlow returns the pipeline of opts and fiber's part of it (receive.Flow). fiber
+// sends nothing before the handlers return: Sent is nil.
+func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*fiber.Ctx]) {
+	cfg := adapteropt.Build(opts, WriteError)
+	return receive.New(v, cfg.Config), &receive.Flow[*fiber.Ctx]{
+		Receive: receiveEvent,
+		Next:    (*fiber.Ctx).Next,
+		Status:  nextStatus,
+		Send: func(c *fiber.Ctx, reply receive.Reply) error {
+			if reply.Err != nil {
+				return cfg.OnError(c, reply.Status, reply.Err)
+			}
+			return writeJSON(c, reply.Status, reply.Body)
+		},
+	}
 }
 
 // receiveEvent verifies the raw body under the headers of the request's own header
 // block (not chunked trailers); on success the event, which owns copies of everything it
 // keeps, is stored in c.
-func receiveEvent(p *receive.Pipeline, c *fiber.Ctx) (*core.Event, error) {
+func receiveEvent(p *receive.Pipeline, c *fiber.Ctx) (context.Context, *core.Event, error) {
 	ctx, e, err := p.VerifyFastHTTP(c.UserContext(), c.BodyRaw(), c.Request().Header.RawHeaders(), func(name string) string { return c.Get(name) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c.Locals(eventKey{}, e)
+	c.Locals(EventKey, e)
 	c.SetUserContext(ctx)
-	return e, nil
-}
-
-func send(c *fiber.Ctx, cfg config, reply receive.Reply) error {
-	if reply.Err != nil {
-		return cfg.onError(c, reply.Status, reply.Err)
-	}
-	return writeJSON(c, reply.Status, reply.Body)
+	return ctx, e, nil
 }
 
 // nextStatus is the status the next handler answered, for the idempotency store, the

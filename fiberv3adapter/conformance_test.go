@@ -70,5 +70,5 @@ func listen(t *testing.T, app *fiber.App) string {
 }
 
 func options(o conformance.Options) []fiberv3adapter.Option {
-	return conformance.AdapterOptions(o, fiberv3adapter.WithMaxBodyBytes, fiberv3adapter.WithIdempotency, fiberv3adapter.WithLogger, fiberv3adapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, fiberv3adapter.WithMaxBodyBytes, fiberv3adapter.WithIdempotency, fiberv3adapter.WithLogger, fiberv3adapter.WithDiagnosis, fiberv3adapter.WithObserver)
 }

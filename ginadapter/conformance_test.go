@@ -39,5 +39,5 @@ func TestConformance(t *testing.T) {
 }
 
 func options(o conformance.Options) []ginadapter.Option {
-	return conformance.AdapterOptions(o, ginadapter.WithMaxBodyBytes, ginadapter.WithIdempotency, ginadapter.WithLogger, ginadapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, ginadapter.WithMaxBodyBytes, ginadapter.WithIdempotency, ginadapter.WithLogger, ginadapter.WithDiagnosis, ginadapter.WithObserver)
 }

@@ -7,6 +7,19 @@
 // answered by the ErrorHandler, by default {"error":"…"} with the status listed there,
 // and the chain is aborted. Handler is a complete endpoint that dispatches events to a
 // core.Handler such as a core.Mux.
+//
+// A panic in Handler's core.Handler, or in a handler after Middleware, is recovered by
+// the adapter, so gin.Recovery in front of it does not see it: it is logged at Error with
+// its stack, the idempotency claim is released, and the delivery is answered 500
+// {"error":"…"} through the ErrorHandler (gin.Recovery would answer 500 too) and observed
+// as failed. When the chain had already written its answer, that answer stands, and the
+// observer reports the failure with its status.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// EventKey (the key in gin's own store), the With… options, ErrorHandler and its default
+// WriteError. There is no MiddlewareWithConfig with a skip hook, as gin's own middleware
+// has none: attach Middleware to the route or group that receives webhooks
+// (r.POST("/webhooks/openai", ginadapter.Middleware(v), handle)).
 package ginadapter
 
 import (
@@ -16,12 +29,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Set: c.MustGet(ginadapter.EventKey).(*core.Event). EventFrom reads it for you.
-const EventKey = "github.com/webhookkit/openai-webhooks/event"
+const EventKey = receive.EventKey
 
 // Middleware returns gin middleware that lets only verified deliveries through to the
 // handlers after it. It panics if v is nil.
@@ -30,37 +44,19 @@ const EventKey = "github.com/webhookkit/openai-webhooks/event"
 // (c.Writer.Status() after c.Next()) and recorded no error with c.Error that is still to
 // be rendered (the chain was aborted, or nothing was written yet).
 func Middleware(v *core.Verifier, opts ...Option) gin.HandlerFunc {
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c *gin.Context) {
-		e, ok := receiveEvent(p, cfg, c)
-		if !ok {
-			return
-		}
-		outcome, err := p.Dispatch(c.Request.Context(), e, func(context.Context) int {
-			c.Next()
-			return nextStatus(c)
-		})
-		if reply, ok := receive.Answer(outcome, err); ok {
-			send(c, cfg, reply)
-		}
-	}
+	p, f := newFlow(v, opts)
+	return func(c *gin.Context) { _ = receive.RunMiddleware(p, f, nil, c) }
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It panics
-// if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) gin.HandlerFunc {
 	if h == nil {
 		panic("ginadapter.Handler: the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
-	p := receive.New(v, cfg.Config)
-	return func(c *gin.Context) {
-		if e, ok := receiveEvent(p, cfg, c); ok {
-			send(c, cfg, p.Handle(c.Request.Context(), e, h))
-		}
-	}
+	p, f := newFlow(v, opts)
+	return func(c *gin.Context) { _ = receive.RunHandler(p, f, h, c) }
 }
 
 // EventFrom returns the verified event Middleware or Handler stored in c.
@@ -70,28 +66,43 @@ func EventFrom(c *gin.Context) (*core.Event, bool) {
 	return e, ok && e != nil
 }
 
-// receiveEvent reads and verifies the delivery, aborting with the refusal itself. On
-// success the event is stored in c and the body restored.
-func receiveEvent(p *receive.Pipeline, cfg config, c *gin.Context) (*core.Event, bool) {
+// newFlow returns the pipeline of opts and gin's part of it (receive.Flow; gin's
+// handlers return no error, so its steps return nil).
+func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*gin.Context]) {
+	cfg := adapteropt.Build(opts, WriteError)
+	return receive.New(v, cfg.Config), &receive.Flow[*gin.Context]{
+		Receive: receiveEvent,
+		Next:    func(c *gin.Context) error { c.Next(); return nil },
+		Status:  func(c *gin.Context, _ error) int { return nextStatus(c) },
+		Sent: func(c *gin.Context) int {
+			if c.Writer.Written() { // gin holds a status set with c.Status until the first write
+				return c.Writer.Status()
+			}
+			return 0
+		},
+		Send: func(c *gin.Context, reply receive.Reply) error {
+			if reply.Err != nil {
+				cfg.OnError(c, reply.Status, reply.Err)
+			} else {
+				c.Data(reply.Status, receive.ContentType, reply.Body)
+			}
+			c.Abort()
+			return nil
+		},
+	}
+}
+
+// receiveEvent reads and verifies the delivery. On success the event is stored in c and
+// the body restored.
+func receiveEvent(p *receive.Pipeline, c *gin.Context) (context.Context, *core.Event, error) {
 	e, r, err := p.ReadRequest(c.Request, receive.Body(c.Request))
 	if err != nil {
-		send(c, cfg, receive.Refuse(err))
-		return nil, false
+		return nil, nil, err
 	}
 	c.Request = r
 	c.Set(EventKey, e)
 	c.Set(gin.BodyBytesKey, e.Raw)
-	return e, true
-}
-
-// send answers reply and stops the chain.
-func send(c *gin.Context, cfg config, reply receive.Reply) {
-	if reply.Err != nil {
-		cfg.onError(c, reply.Status, reply.Err)
-	} else {
-		c.Data(reply.Status, receive.ContentType, reply.Body)
-	}
-	c.Abort()
+	return r.Context(), e, nil
 }
 
 // nextStatus is the status the chain after Middleware answered, for the idempotency

@@ -7,15 +7,14 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
 // Option is a setting of Middleware and Handler: WithMaxBodyBytes, WithIdempotency,
 // WithLogger, WithObserver, WithDiagnosis or WithErrorHandler. The zero Option changes
 // nothing.
-type Option struct {
-	apply func(*config)
-}
+type Option = adapteropt.Option[ErrorHandler]
 
 // ErrorHandler writes the response for a refused delivery (default WriteError); the
 // chain is aborted after it.
@@ -25,20 +24,16 @@ type Option struct {
 //   - 413: its body is over the limit (WithMaxBodyBytes);
 //   - 409: the same delivery is being handled by another request (WithIdempotency);
 //   - 503: the idempotency store could not be reached (WithIdempotency);
-//   - 500: Handler's core.Handler returned an error.
+//   - 500: Handler's core.Handler returned an error or panicked, or the handler after
+//     Middleware panicked before answering.
 //
 // err says why, for the log: it can carry internal detail (a handler's error, the
 // store's address), so do not answer it to the sender; WriteError shows what to answer.
 type ErrorHandler func(c *gin.Context, status int, err error)
 
-type config struct {
-	receive.Config
-	onError ErrorHandler
-}
-
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger one is
 // answered 413 before or while it is read. A zero or negative n keeps the default.
-func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
+func WithMaxBodyBytes(n int64) Option { return adapteropt.MaxBodyBytes[ErrorHandler](n) }
 
 // WithIdempotency makes each delivery (by webhook-id) run the handlers after Middleware,
 // or Handler's core.Handler, once: a duplicate of a handled delivery is answered 200
@@ -46,18 +41,18 @@ func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBod
 // and an unreachable store 503. Lease and keep times default to idempotency.DefaultLease
 // and DefaultKeep; change them with idempotency.Lease and idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
+	return adapteropt.Idempotency[ErrorHandler](store, opts)
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
 // default or when l is nil). Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
+func WithLogger(l *slog.Logger) Option { return adapteropt.Logger[ErrorHandler](l) }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
+func WithObserver(o core.Observer) Option { return adapteropt.Observer[ErrorHandler](o) }
 
 // WithDiagnosis explains in the log why deliveries are refused for their signature (or
 // for their timestamp when the signature is good, which is clock skew): it runs package
@@ -72,19 +67,11 @@ func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Ob
 // minute with the number of refusals since; a flood of forgeries is only counted. Off by
 // default: turn it on while a new endpoint is set up, or keep it on to be told when a
 // deployment starts mangling bodies.
-func WithDiagnosis() Option { return Option{func(c *config) { c.Diagnosis = true }} }
+func WithDiagnosis() Option { return adapteropt.Diagnosis[ErrorHandler]() }
 
 // WithErrorHandler sets how refused deliveries are answered (WriteError by default or
 // when h is nil).
-func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
-
-func newConfig(opts []Option) config {
-	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
-	if c.onError == nil {
-		c.onError = WriteError
-	}
-	return c
-}
+func WithErrorHandler(h ErrorHandler) Option { return adapteropt.ErrorHandler(h) }
 
 // WriteError is the default ErrorHandler: it answers status with {"error":"…"}. For a
 // delivery refused for what it is (400, 413) the message says what was wrong with it;

@@ -46,7 +46,7 @@ func TestConformance(t *testing.T) {
 }
 
 func options(o conformance.Options) []lambdaadapter.Option {
-	return conformance.AdapterOptions(o, lambdaadapter.WithMaxBodyBytes, lambdaadapter.WithIdempotency, lambdaadapter.WithLogger, lambdaadapter.WithDiagnosis)
+	return conformance.AdapterOptions(o, lambdaadapter.WithMaxBodyBytes, lambdaadapter.WithIdempotency, lambdaadapter.WithLogger, lambdaadapter.WithDiagnosis, lambdaadapter.WithObserver)
 }
 
 // shape is one way a Lambda function receives HTTP requests.

@@ -52,6 +52,13 @@
 //	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap .
 //	zip function.zip bootstrap
 //
+// The names are those of every adapter of this module (Handler, the With… options,
+// ErrorHandler), with two differences Lambda's model forces: the default error handler
+// is ErrorResponse, not WriteError, because a Lambda function answers by returning a
+// value rather than writing to a response; and there is no Middleware, EventFrom or
+// EventKey, because there is no next handler and no framework store: the handler finds
+// the event in its context (core.FromContext).
+//
 // docs/serverless.md has the deployment steps (function URL or HTTP API, the secret from
 // an environment variable or Secrets Manager), and the other serverless platforms.
 package lambdaadapter

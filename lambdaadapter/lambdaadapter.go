@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -78,8 +77,8 @@ func newEndpoint(name string, v *core.Verifier, h core.Handler, opts []Option) *
 	if h == nil {
 		panic("lambdaadapter." + name + ": the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
-	return &endpoint{p: receive.New(v, cfg.Config), h: h, onError: cfg.onError}
+	cfg := adapteropt.Build(opts, ErrorResponse)
+	return &endpoint{p: receive.New(v, cfg.Config), h: h, onError: cfg.OnError}
 }
 
 // serve verifies the delivery in r, runs the handler, and returns the answer.
@@ -88,23 +87,9 @@ func (ep *endpoint) serve(ctx context.Context, r request) Response {
 	if err != nil {
 		return ep.answer(ctx, receive.Refuse(err))
 	}
-	return ep.answer(ctx, ep.handle(ctx, e))
-}
-
-// handle runs the handler under the pipeline. A panic has already released the
-// idempotency claim when it reaches the recover here; it is answered 500, as a net/http
-// server answers it, rather than failing the invocation (which API Gateway would answer
-// 502).
-func (ep *endpoint) handle(ctx context.Context, e *core.Event) (reply receive.Reply) {
-	defer func() {
-		if v := recover(); v != nil {
-			ep.p.Logger().LogAttrs(ctx, slog.LevelError, "openai-webhooks: handler panicked; answering 500 so OpenAI retries",
-				slog.String("webhook_id", e.WebhookID), slog.String("event_type", string(e.Type)),
-				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
-			reply = receive.Reply{Status: http.StatusInternalServerError, Err: fmt.Errorf("the handler panicked for %s (webhook-id %s): %v", e.Type, e.WebhookID, v)}
-		}
-	}()
-	return ep.p.Handle(ctx, e, ep.h)
+	// The pipeline recovers a panic in the handler and answers it 500, as a net/http
+	// server would, rather than failing the invocation (which API Gateway answers 502).
+	return ep.answer(ctx, ep.p.Handle(ctx, e, ep.h))
 }
 
 func (ep *endpoint) answer(ctx context.Context, reply receive.Reply) Response {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/conformance"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testrie"
 	"github.com/webhookkit/openai-webhooks/lambdaadapter"
@@ -171,36 +172,22 @@ func TestErrorHandler(t *testing.T) {
 	}
 }
 
-// observer records the deliveries it sees end.
-type observer struct {
-	mu   sync.Mutex
-	seen []core.Delivery
-}
-
-func (o *observer) StartDelivery(ctx context.Context) context.Context { return ctx }
-func (o *observer) EndDelivery(_ context.Context, d core.Delivery) {
-	o.mu.Lock()
-	o.seen = append(o.seen, d)
-	o.mu.Unlock()
-}
-
 func TestObserver(t *testing.T) {
 	sender := webhooktest.NewSender()
-	o := &observer{}
+	o := &conformance.Observed{}
 	fn := lambdaadapter.Handler(sender.Verifier(), &calls{}, lambdaadapter.WithObserver(o), lambdaadapter.WithLogger(slog.New(slog.DiscardHandler)))
 	d := sender.Delivery(core.BatchCompleted, core.BatchData{ID: "batch_1"}, webhooktest.WithWebhookID("wh_observed"))
 	invoke(t, fn, testrie.Event(testrie.RESTAPI, "/", d.Header(), d.Body, true))
 	forged := webhooktest.NewSender().Delivery(core.BatchCompleted, core.BatchData{ID: "batch_1"})
 	invoke(t, fn, testrie.Event(testrie.RESTAPI, "/", forged.Header(), forged.Body, true))
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.seen) != 2 {
-		t.Fatalf("the observer saw %d deliveries, want 2", len(o.seen))
+	seen := o.Ended()
+	if len(seen) != 2 {
+		t.Fatalf("the observer saw %d deliveries, want 2", len(seen))
 	}
-	if got := o.seen[0]; got.Outcome != core.OutcomeHandled || got.Status != 200 || got.WebhookID != "wh_observed" || got.EventType != core.BatchCompleted {
+	if got := seen[0]; got.Outcome != core.OutcomeHandled || got.Status != 200 || got.WebhookID != "wh_observed" || got.EventType != core.BatchCompleted {
 		t.Fatalf("the first delivery was observed as %+v", got)
 	}
-	if got := o.seen[1]; got.Outcome != core.OutcomeRefused || got.Reason != core.ReasonNoMatchingSignature || got.Status != 400 {
+	if got := seen[1]; got.Outcome != core.OutcomeRefused || got.Reason != core.ReasonNoMatchingSignature || got.Status != 400 {
 		t.Fatalf("the forged delivery was observed as %+v", got)
 	}
 }

@@ -6,15 +6,14 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
 // Option is a setting of Handler and the typed functions: WithMaxBodyBytes,
 // WithIdempotency, WithLogger, WithObserver, WithDiagnosis or WithErrorHandler, the same names as in
 // every adapter of this module. The zero Option changes nothing.
-type Option struct {
-	apply func(*config)
-}
+type Option = adapteropt.Option[ErrorHandler]
 
 // ErrorHandler returns the answer to a refused delivery (default ErrorResponse), which
 // the adapter then puts in the shape of the event's source. A Lambda function answers by
@@ -33,15 +32,10 @@ type Option struct {
 // answer. A Response with StatusCode 0 is answered with status.
 type ErrorHandler func(ctx context.Context, status int, err error) Response
 
-type config struct {
-	receive.Config
-	onError ErrorHandler
-}
-
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB), counted after base64
 // decoding; a larger one is answered 413. A zero or negative n keeps the default. Lambda
 // itself refuses synchronous payloads over 6 MB.
-func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBodyBytes = n }} }
+func WithMaxBodyBytes(n int64) Option { return adapteropt.MaxBodyBytes[ErrorHandler](n) }
 
 // WithIdempotency makes each delivery (by webhook-id) run the core.Handler once: a
 // duplicate of a handled delivery is answered 200 {"received":true,"duplicate":true}
@@ -52,19 +46,19 @@ func WithMaxBodyBytes(n int64) Option { return Option{func(c *config) { c.MaxBod
 // idempotency.DefaultLease and DefaultKeep; change them with idempotency.Lease and
 // idempotency.Keep.
 func WithIdempotency(store idempotency.Store, opts ...idempotency.ClaimOption) Option {
-	return Option{func(c *config) { c.SetIdempotency(store, opts) }}
+	return adapteropt.Idempotency[ErrorHandler](store, opts)
 }
 
 // WithLogger sets the logger for rejected and refused deliveries (slog.Default() by
 // default or when l is nil). On Lambda, whatever the function writes to stdout or stderr
 // goes to CloudWatch Logs. Logs never contain the secret or signatures.
-func WithLogger(l *slog.Logger) Option { return Option{func(c *config) { c.Logger = l }} }
+func WithLogger(l *slog.Logger) Option { return adapteropt.Logger[ErrorHandler](l) }
 
 // WithObserver reports every delivery to o: its outcome, the reason of a refusal, the
 // event type and how long verification and the handler took (see core.Observer, and
 // package otelwebhooks for OpenTelemetry metrics and traces). Without an observer nothing
 // is measured.
-func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Observer = o }} }
+func WithObserver(o core.Observer) Option { return adapteropt.Observer[ErrorHandler](o) }
 
 // WithDiagnosis makes a delivery refused for its signature (or, with a good signature,
 // for its timestamp: clock skew) diagnosed with package diagnose, and the cause logged
@@ -72,19 +66,11 @@ func WithObserver(o core.Observer) Option { return Option{func(c *config) { c.Ob
 // it. The answer does not change. A diagnosis is bounded work and rate-limited (at most
 // 10 at once, then one every 6 seconds, each cause logged once a minute), so a flood of
 // forgeries is only counted; the log never holds the secret, a signature or the body.
-func WithDiagnosis() Option { return Option{func(c *config) { c.Diagnosis = true }} }
+func WithDiagnosis() Option { return adapteropt.Diagnosis[ErrorHandler]() }
 
 // WithErrorHandler sets how refused deliveries are answered (ErrorResponse by default or
 // when h is nil).
-func WithErrorHandler(h ErrorHandler) Option { return Option{func(c *config) { c.onError = h }} }
-
-func newConfig(opts []Option) config {
-	c := receive.Options(opts, func(o Option) func(*config) { return o.apply })
-	if c.onError == nil {
-		c.onError = ErrorResponse
-	}
-	return c
-}
+func WithErrorHandler(h ErrorHandler) Option { return adapteropt.ErrorHandler(h) }
 
 // ErrorResponse is the default ErrorHandler: it answers status with {"error":"…"}, as
 // every adapter of this module does. For a delivery refused for what it is (400, 413)

@@ -4,6 +4,20 @@
 // the body for the next handler, and puts the event in the request context (EventFrom).
 // Handler is a complete endpoint that dispatches events to a core.Handler such as a
 // core.Mux.
+//
+// A panic in Handler's core.Handler, or in the handler behind Middleware, is recovered
+// rather than left to net/http (which would drop the connection): it is logged at Error
+// with its stack, the idempotency claim is released, and the delivery is answered 500
+// {"error":"…"} through the ErrorHandler and observed as failed. When the handler behind
+// Middleware had already written its status, that answer stands, and the observer
+// reports the failure with that status. A panic with http.ErrAbortHandler still aborts
+// the response, as net/http means it to.
+//
+// The names are those of every adapter of this module: Middleware, Handler, EventFrom,
+// the With… options, ErrorHandler and its default WriteError. net/http has no request
+// store of its own, so the event lives only in the request's context and there is no
+// EventKey; and there is no MiddlewareWithConfig with a skip hook: wrap only the
+// handlers that receive webhooks (mux.Handle("POST /webhooks/openai", Middleware(v)(h))).
 package nethttp
 
 import (
@@ -11,6 +25,7 @@ import (
 	"net/http"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/adapteropt"
 	"github.com/webhookkit/openai-webhooks/internal/receive"
 )
 
@@ -21,7 +36,7 @@ import (
 // With WithIdempotency, the delivery counts as handled when next answered 2xx (200 when
 // it wrote nothing, as net/http answers).
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, WriteError)
 	p := receive.New(v, cfg.Config)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,11 +44,11 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 			if !ok {
 				return
 			}
+			sw := &receive.StatusWriter{ResponseWriter: w}
 			outcome, err := p.Dispatch(r.Context(), e, func(context.Context) int {
-				sw := &receive.StatusWriter{ResponseWriter: w}
 				next.ServeHTTP(sw, r)
 				return sw.Status()
-			})
+			}, sw.Sent)
 			if reply, ok := receive.Answer(outcome, err); ok {
 				send(cfg, w, r, reply)
 			}
@@ -42,13 +57,13 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 }
 
 // Handler returns a complete endpoint: it verifies each delivery, calls h, and answers
-// 200 {"received":true}, or 500 when h returns an error so that OpenAI retries. It panics
-// if v or h is nil.
+// 200 {"received":true}, or 500 when h returns an error or panics, so that OpenAI
+// retries. It panics if v or h is nil.
 func Handler(v *core.Verifier, h core.Handler, opts ...Option) http.Handler {
 	if h == nil {
 		panic("nethttp.Handler: the core.Handler is nil")
 	}
-	cfg := newConfig(opts)
+	cfg := adapteropt.Build(opts, WriteError)
 	p := receive.New(v, cfg.Config)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, r, ok := receiveEvent(p, cfg, w, r)
@@ -66,7 +81,7 @@ func EventFrom(r *http.Request) (*core.Event, bool) {
 
 // receiveEvent reads and verifies the delivery, answering the refusal itself. On success
 // it returns the request carrying the event, with its body restored.
-func receiveEvent(p *receive.Pipeline, cfg config, w http.ResponseWriter, r *http.Request) (*core.Event, *http.Request, bool) {
+func receiveEvent(p *receive.Pipeline, cfg adapteropt.Config[ErrorHandler], w http.ResponseWriter, r *http.Request) (*core.Event, *http.Request, bool) {
 	e, r, err := p.ReadRequest(r, http.MaxBytesReader(w, receive.Body(r), p.MaxBodyBytes()))
 	if err != nil {
 		send(cfg, w, r, receive.Refuse(err))
@@ -75,9 +90,9 @@ func receiveEvent(p *receive.Pipeline, cfg config, w http.ResponseWriter, r *htt
 	return e, r, true
 }
 
-func send(cfg config, w http.ResponseWriter, r *http.Request, reply receive.Reply) {
+func send(cfg adapteropt.Config[ErrorHandler], w http.ResponseWriter, r *http.Request, reply receive.Reply) {
 	if reply.Err != nil {
-		cfg.onError(w, r, reply.Status, reply.Err)
+		cfg.OnError(w, r, reply.Status, reply.Err)
 		return
 	}
 	writeJSON(w, reply.Status, reply.Body)

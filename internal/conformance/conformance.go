@@ -35,19 +35,24 @@ type Options struct {
 	Store        idempotency.Store // nil: no idempotency
 	Logger       *slog.Logger      // always set by the suite
 	Diagnosis    bool              // the adapter's WithDiagnosis
+	Observer     core.Observer     // nil: none (the adapter's WithObserver)
 }
 
 // AdapterOptions converts o into an adapter's options, given the adapter's
-// WithMaxBodyBytes, WithIdempotency, WithLogger and WithDiagnosis. The list starts with
-// the zero option, so that every case also checks that it changes nothing.
+// WithMaxBodyBytes, WithIdempotency, WithLogger, WithDiagnosis and WithObserver. The list
+// starts with the zero option, so that every case also checks that it changes nothing.
 func AdapterOptions[O any](o Options,
 	maxBodyBytes func(int64) O,
 	withIdempotency func(idempotency.Store, ...idempotency.ClaimOption) O,
 	withLogger func(*slog.Logger) O,
 	withDiagnosis func() O,
+	withObserver func(core.Observer) O,
 ) []O {
 	var zero O
 	opts := []O{zero, withLogger(o.Logger)}
+	if o.Observer != nil {
+		opts = append(opts, withObserver(o.Observer))
+	}
 	if o.Diagnosis {
 		opts = append(opts, withDiagnosis())
 	}
@@ -79,7 +84,13 @@ type Answer struct {
 	// Err, when set, is the error Handler's core.Handler fails with (errApplication
 	// otherwise).
 	Err error
+	// Panic makes the application panic (with PanicValue) instead of answering; drivers
+	// need not do anything for it: the suite's Next and core.Handler panic themselves.
+	Panic bool
 }
+
+// PanicValue is what the application panics with when an Answer says Panic.
+const PanicValue = "conformance: the application panicked"
 
 // Driver starts servers of one adapter for the suite. Both functions register cleanup
 // with t, and return the full URL of the endpoint, served at Path on 127.0.0.1.
@@ -125,6 +136,7 @@ func Run(t *testing.T, d Driver) {
 					}
 					t.Run("every known event type", func(t *testing.T) { testKnownTypes(t, f, m) })
 					t.Run("next fails", func(t *testing.T) { testNextFails(t, f, m) })
+					t.Run("next panics", func(t *testing.T) { testPanics(t, f, m) })
 					t.Run("taken as marked", func(t *testing.T) { testMarked(t, f, m) })
 					t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f, m) })
 					t.Run("diagnosis", func(t *testing.T) { testDiagnosis(t, f, m) })

@@ -35,7 +35,7 @@ func TestNetHTTP(t *testing.T) {
 }
 
 func options(o conformance.Options) []nethttp.Option {
-	return conformance.AdapterOptions(o, nethttp.WithMaxBodyBytes, nethttp.WithIdempotency, nethttp.WithLogger, nethttp.WithDiagnosis)
+	return conformance.AdapterOptions(o, nethttp.WithMaxBodyBytes, nethttp.WithIdempotency, nethttp.WithLogger, nethttp.WithDiagnosis, nethttp.WithObserver)
 }
 
 func serve(t *testing.T, h http.Handler) string {

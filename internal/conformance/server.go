@@ -67,6 +67,9 @@ func (r *recorder) record(s seen) Answer {
 func (r *recorder) next(ctx context.Context, e *core.Event, ok bool, body []byte) Answer {
 	ctxEvent, ctxOK := core.FromContext(ctx)
 	a := r.record(seen{event: e, ok: ok, ctxEvent: ctxEvent, ctxOK: ctxOK, body: bytes.Clone(body)})
+	if a.Panic {
+		panic(PanicValue)
+	}
 	if a.Mark != nil && e != nil {
 		a.Mark(e)
 	}
@@ -78,6 +81,9 @@ var errApplication = errors.New("the application failed")
 func (r *recorder) handle(ctx context.Context, e *core.Event) error {
 	ctxEvent, ctxOK := core.FromContext(ctx)
 	a := r.record(seen{event: e, ok: e != nil, ctxEvent: ctxEvent, ctxOK: ctxOK, body: e.Raw})
+	if a.Panic {
+		panic(PanicValue)
+	}
 	if a.Mark != nil {
 		a.Mark(e)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -31,44 +32,102 @@ const (
 
 // Dispatch runs next for a verified event, exactly once per webhook-id when an
 // idempotency store is configured: a claimed delivery is finished when next answered
-// 2xx, and abandoned on any other status or a panic (which is re-raised after), so that
-// OpenAI's retry is processed. ctx is the context ReadRequest or VerifyFastHTTP returned:
-// Dispatch ends the delivery's observation.
-func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next) (Outcome, error) {
-	return p.observedDispatch(ctx, e, next, nil)
+// 2xx, and abandoned on any other status or a panic, so that OpenAI's retry is
+// processed. ctx is the context ReadRequest or VerifyFastHTTP returned: Dispatch ends the
+// delivery's observation.
+//
+// A panic in next is recovered (see recoverPanic): when nothing was answered yet,
+// Dispatch returns Refused and a 500 error wrapping core.ErrHandlerFailed, to answer like
+// any refusal. answered, when not nil, returns the status the response already went out
+// with, 0 when nothing did; nil means the framework holds the response until next
+// returns (fiber), so it can always be replaced.
+func (p *Pipeline) Dispatch(ctx context.Context, e *core.Event, next Next, answered func() int) (Outcome, error) {
+	return p.observedDispatch(ctx, e, &call{next: next, answered: answered}, nil)
 }
 
-// errHandlerPanicked is what an observer is told of a handler that panicked.
+// errHandlerPanicked is what an observer is told of a handler whose panic escaped.
 var errHandlerPanicked = fmt.Errorf("%w: the handler panicked", core.ErrHandlerFailed)
 
-// observedDispatch is dispatch that ends the delivery's observation, if there is one,
-// also when next panics. failure, when not nil, points at the handler's classified error
-// (Handle), for the observer.
-func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, next Next, failure **classified) (Outcome, error) {
+// call is one run of next, and what came of a panic in it.
+type call struct {
+	next     Next
+	answered func() int
+	panicked *classified // the recovered panic, as a handler failure
+	status   int         // after a panic: what the sender sees
+	sent     bool        // the response had gone out when next panicked
+}
+
+// observedDispatch is dispatch that ends the delivery's observation, if there is one.
+// failure, when not nil, points at the handler's classified error (Handle), for the
+// observer.
+func (p *Pipeline) observedDispatch(ctx context.Context, e *core.Event, c *call, failure **classified) (Outcome, error) {
 	o := p.observationIn(ctx)
 	if o == nil {
-		return p.dispatch(ctx, e, next)
+		return c.result(p.dispatch(ctx, e, c))
 	}
-	panicked := true
+	escaped := true
 	defer func() {
-		if panicked {
+		// Only a store's own panic gets here; the observation ends all the same.
+		if escaped {
 			o.end(core.OutcomeFailed, core.ReasonHandlerError, http.StatusInternalServerError, errHandlerPanicked)
 		}
 	}()
-	outcome, err := p.dispatch(ctx, e, o.watch(next))
-	panicked = false
+	c.next = o.watch(c.next)
+	outcome, err := c.result(p.dispatch(ctx, e, c))
+	escaped = false
 	observed := err
 	if observed == nil && failure != nil && *failure != nil {
 		observed = *failure
 	}
-	o.dispatched(outcome, observed, e)
+	o.dispatched(outcome, observed, e, c)
 	return outcome, err
 }
 
-func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, next Next) (Outcome, error) {
+// result turns a recovered panic into the refusal to answer, unless the response had
+// already gone out: then it stands, as the sender saw it.
+func (c *call) result(outcome Outcome, err error) (Outcome, error) {
+	if c.panicked != nil && outcome == Ran && !c.sent {
+		return Refused, c.panicked
+	}
+	return outcome, err
+}
+
+// run runs next, recovering a panic: it is logged at Error with its stack, and run
+// returns the status the sender will see, 500 unless the response had already gone out.
+// http.ErrAbortHandler is re-raised: it is net/http's way to abort a response on
+// purpose.
+func (p *Pipeline) run(ctx context.Context, e *core.Event, c *call) (status int) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler { //nolint:errorlint // compared as net/http compares it
+			panic(v)
+		}
+		status = http.StatusInternalServerError
+		if c.answered != nil {
+			if sent := c.answered(); sent != 0 {
+				status, c.sent = sent, true
+			}
+		}
+		c.status = status
+		c.panicked = classify(fmt.Errorf("%w: the handler panicked for %s (webhook-id %s): %v", core.ErrHandlerFailed, e.Type, e.WebhookID, v))
+		msg := "openai-webhooks: handler panicked; answering 500 so OpenAI retries"
+		if c.sent {
+			msg = "openai-webhooks: handler panicked after its answer went out; the answer stands"
+		}
+		p.cfg.Logger.LogAttrs(ctx, slog.LevelError, msg,
+			slog.String("webhook_id", truncate(e.WebhookID, 64)), slog.String("event_type", string(e.Type)),
+			slog.Int("status", status), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+	}()
+	return c.next(ctx)
+}
+
+func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, c *call) (Outcome, error) {
 	store := p.cfg.Store
 	if store == nil {
-		p.logMark(ctx, e, next(ctx))
+		p.logMark(ctx, e, p.run(ctx, e, c))
 		return Ran, nil
 	}
 	state, token, err := store.Begin(ctx, e.WebhookID, p.cfg.Lease)
@@ -102,8 +161,8 @@ func (p *Pipeline) dispatch(ctx context.Context, e *core.Event, next Next) (Outc
 				slog.String("webhook_id", e.WebhookID), slog.String("error", err.Error()))
 		}
 	}()
-	status := next(ctx)
-	if status < 200 || status > 299 {
+	status := p.run(ctx, e, c)
+	if status < 200 || status > 299 || c.panicked != nil {
 		return Ran, nil
 	}
 	p.logMark(ctx, e, status)
@@ -173,14 +232,14 @@ type Reply struct {
 // core.ErrHandlerFailed.
 func (p *Pipeline) Handle(ctx context.Context, e *core.Event, h core.Handler) Reply {
 	var failure *classified
-	outcome, err := p.observedDispatch(ctx, e, func(ctx context.Context) int {
+	outcome, err := p.observedDispatch(ctx, e, &call{next: func(ctx context.Context) int {
 		if handlerErr := h.HandleEvent(ctx, e); handlerErr != nil {
 			failure = classify(fmt.Errorf("%w for %s (webhook-id %s): %w", core.ErrHandlerFailed, e.Type, e.WebhookID, handlerErr))
 			p.logRefusal(ctx, e.WebhookID, failure)
 			return failure.r.Status
 		}
 		return http.StatusOK
-	}, &failure)
+	}}, &failure)
 	switch {
 	case err != nil:
 		return Refuse(err)

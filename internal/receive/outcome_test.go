@@ -46,6 +46,10 @@ func TestHandleOutcomes(t *testing.T) {
 			503, "", core.OutcomeFailed, core.ReasonStoreUnavailable, "level=ERROR msg=\"openai-webhooks: delivery failed"},
 		{"in flight", &recordingStore{state: idempotency.InFlight}, func(context.Context, *core.Event) error { return nil },
 			409, "", core.OutcomeInFlight, core.ReasonNone, "level=WARN"},
+		{"handler panics", nil, func(context.Context, *core.Event) error { panic("database password is hunter2") },
+			500, "", core.OutcomeFailed, core.ReasonHandlerError, "level=ERROR msg=\"openai-webhooks: handler panicked; answering 500 so OpenAI retries\""},
+		{"handler panics, claimed", idempotency.NewMemoryStore(), func(context.Context, *core.Event) error { panic(errors.New("nil map")) },
+			500, "", core.OutcomeFailed, core.ReasonHandlerError, "level=ERROR msg=\"openai-webhooks: handler panicked; answering 500 so OpenAI retries\""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +69,7 @@ func TestHandleOutcomes(t *testing.T) {
 				if r := RefusalOf(reply.Err); r.Status != tc.status || r.Outcome != tc.outcome {
 					t.Errorf("the reply's classification %+v, want %d %s", r, tc.status, tc.outcome)
 				}
-				if strings.Contains(string(ErrorBody(reply.Err)), "database") || strings.Contains(string(ErrorBody(reply.Err)), "wh_1") {
+				if strings.Contains(string(ErrorBody(reply.Err)), "database") || strings.Contains(string(ErrorBody(reply.Err)), "panic") || strings.Contains(string(ErrorBody(reply.Err)), "wh_1") {
 					t.Errorf("error body %s carries internal detail", ErrorBody(reply.Err))
 				}
 			}
@@ -109,7 +113,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 		p.cfg.Observer = obs
 		ctx, _ := p.begin(context.Background(), core.Headers{ID: "wh_1"})
 		e := &core.Event{ID: "evt_1", Type: core.BatchCompleted, WebhookID: "wh_1"}
-		outcome, err := p.Dispatch(ctx, e, func(context.Context) int { tc.mark(e); return tc.status })
+		outcome, err := p.Dispatch(ctx, e, func(context.Context) int { tc.mark(e); return tc.status }, nil)
 		if outcome != Ran || err != nil {
 			t.Fatalf("Dispatch = %v, %v", outcome, err)
 		}

@@ -18,6 +18,11 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 )
 
+// EventKey is the key under which the adapters of frameworks with a request store of
+// their own (gin and echo: c.Set; fiber: c.Locals) keep the verified *core.Event; each
+// exports it as its EventKey.
+const EventKey = "github.com/webhookkit/openai-webhooks/event"
+
 // DefaultMaxBodyBytes is the body limit when none is configured. OpenAI's events are a
 // few hundred bytes; 1 MiB leaves room and stops a flood.
 const DefaultMaxBodyBytes int64 = 1 << 20

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/idempotency"
 )
 
 // ReadRequest reads the delivery in r from body (r.Body, or a wrapper of it that the
@@ -56,25 +55,6 @@ func Answer(outcome Outcome, err error) (Reply, bool) {
 	}
 }
 
-// SetIdempotency sets the store and the claim durations of opts (idempotency.NewPolicy),
-// for the adapters' WithIdempotency options.
-func (c *Config) SetIdempotency(store idempotency.Store, opts []idempotency.ClaimOption) {
-	policy := idempotency.NewPolicy(opts...)
-	c.Store, c.Lease, c.Keep = store, policy.Lease, policy.Keep
-}
-
-// Options applies opts in order to a zero C: the adapters' option lists. fn returns the
-// function an option applies, or nil for the zero option, which changes nothing.
-func Options[C, O any](opts []O, fn func(O) func(*C)) C {
-	var c C
-	for _, opt := range opts {
-		if apply := fn(opt); apply != nil {
-			apply(&c)
-		}
-	}
-	return c
-}
-
 // replay is a body that reads raw again; one allocation instead of NopCloser's two.
 type replay struct{ bytes.Reader }
 
@@ -109,6 +89,10 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Sent returns the status written, or 0 when the handler wrote nothing yet: for
+// Dispatch, which can still answer a handler that panicked before writing.
+func (w *StatusWriter) Sent() int { return w.status }
 
 // Status returns the status written, or 200 when the handler wrote nothing (net/http's
 // own default).

@@ -2,11 +2,13 @@
 // verifier against the targets of issue 6, on the median of the runs of each benchmark:
 //
 //   - Verify allocates nothing (valid deliveries);
-//   - at 400 B, it is at least 3x faster than openai-go and within 1.6x the bare HMAC;
-//   - at 1 MiB, it is within 5% of the bare HMAC;
+//   - at 400 B, it is at least 3x faster than openai-go and within 1.6x the floor;
+//   - at 1 MiB, it is within 5% of the floor;
 //
-// and those of issue 20, for one signature (what OpenAI sends): within 1.3x the bare HMAC
-// at 400 B, and within 2% of it at 1 MiB.
+// and those of issue 20, for one signature (what OpenAI sends): within 1.3x the floor
+// at 400 B, and within 2% of it at 1 MiB. The floor is clock-hmac (issue 24): one clock
+// read and one HMAC pass over the signed content, what any verifier must do; the ratio
+// to bare-hmac, the HMAC pass alone, is printed beside it for information.
 //
 // It prints a markdown table and exits 1 when a target is missed.
 //
@@ -73,23 +75,27 @@ func main() {
 		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", target, cas, fmtNs(ours), fmtNs(ref), wall, cpuText, result)
 	}
 	faster := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx faster", ref/ours), ref/ours >= 3 }
-	within16 := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx bare", ours/ref), ours/ref <= 1.6 }
+	within16 := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx floor", ours/ref), ours/ref <= 1.6 }
 	within5 := func(ours, ref float64) (string, bool) {
 		return fmt.Sprintf("%+.1f%%", (ours/ref-1)*100), ours/ref <= 1.05
 	}
 	for _, n := range []int{1, 3} {
 		cas := fmt.Sprintf("400B valid n=%d", n)
 		row("≥ 3x faster than openai-go", cas, key("ours", "400B", "valid", n), key("openai-go", "400B", "valid", n), faster)
-		row("≤ 1.6x bare HMAC", cas, key("ours", "400B", "valid", n), key("bare-hmac", "400B", "valid", n), within16)
+		row("≤ 1.6x floor (clock + HMAC)", cas, key("ours", "400B", "valid", n), key("clock-hmac", "400B", "valid", n), within16)
 	}
-	within13 := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx bare", ours/ref), ours/ref <= 1.3 }
+	within13 := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx floor", ours/ref), ours/ref <= 1.3 }
 	within2 := func(ours, ref float64) (string, bool) {
 		return fmt.Sprintf("%+.1f%%", (ours/ref-1)*100), ours/ref <= 1.02
 	}
-	row("≤ 1.3x bare HMAC (issue 20)", "400B valid n=1", key("ours", "400B", "valid", 1), key("bare-hmac", "400B", "valid", 1), within13)
-	row("≤ 2% over bare HMAC (issue 20)", "1MiB valid n=1", key("ours", "1MiB", "valid", 1), key("bare-hmac", "1MiB", "valid", 1), within2)
+	row("≤ 1.3x floor (issue 20)", "400B valid n=1", key("ours", "400B", "valid", 1), key("clock-hmac", "400B", "valid", 1), within13)
+	row("≤ 2% over floor (issue 20)", "1MiB valid n=1", key("ours", "1MiB", "valid", 1), key("clock-hmac", "1MiB", "valid", 1), within2)
+	bare := func(ours, ref float64) (string, bool) { return fmt.Sprintf("%.2fx bare", ours/ref), true }
 	for _, n := range []int{1, 3} {
-		row("≤ 5% over bare HMAC", fmt.Sprintf("1MiB valid n=%d", n), key("ours", "1MiB", "valid", n), key("bare-hmac", "1MiB", "valid", n), within5)
+		row("(informational) vs the HMAC pass alone, no clock", fmt.Sprintf("400B valid n=%d", n), key("ours", "400B", "valid", n), key("bare-hmac", "400B", "valid", n), bare)
+	}
+	for _, n := range []int{1, 3} {
+		row("≤ 5% over floor", fmt.Sprintf("1MiB valid n=%d", n), key("ours", "1MiB", "valid", n), key("clock-hmac", "1MiB", "valid", n), within5)
 	}
 	for _, lib := range []string{"ours", "ours-http"} {
 		for _, sig := range []string{"valid", "invalid"} {
@@ -117,7 +123,7 @@ func main() {
 	fmt.Printf("\nMedians of %d runs each.\n", runs)
 
 	// A compact side-by-side view: median time per verification, and the factor to ours.
-	libs := []string{"ours", "ours-http", "openai-go", "svix", "standard-webhooks", "bare-hmac"}
+	libs := []string{"ours", "ours-http", "openai-go", "svix", "standard-webhooks", "clock-hmac", "bare-hmac"}
 	for _, sig := range []string{"valid", "invalid"} {
 		for _, n := range []int{1, 3} {
 			fmt.Printf("\nMedian wall-clock time per Verify, sig=%s, n=%d (factor: time / ours; allocs/op)\n\n", sig, n)
