@@ -69,9 +69,11 @@ func WithObserver(o core.Observer) Option { return adapteropt.Observer[ErrorHand
 // The answer does not change (400, the same body), and the log never holds the secret,
 // a signature or the body.
 //
-// A diagnosis costs up to about a thousand HMACs of the body, so it is bounded: at most
-// 10 at once and then one every 6 seconds, bodies up to 64 KiB, each cause logged once a
-// minute with the number of refusals since; a flood of forgeries is only counted. Off by
+// A diagnosis runs after the answer, on a goroutine of its own, bounded to about 4 ms of
+// work at the largest delivery it accepts (a 64 KiB body, 32 signature entries; see
+// docs/diagnosis.md): at most 2 at once, 10 in a burst and then one every 6 seconds, each
+// cause logged once a minute with the number of refusals since; a flood of forgeries is
+// only counted, and a line says so once a minute. Off by
 // default: turn it on while a new endpoint is set up, or keep it on to be told when a
 // deployment starts mangling bodies.
 func WithDiagnosis() Option { return adapteropt.Diagnosis[ErrorHandler]() }

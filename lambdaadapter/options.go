@@ -63,9 +63,12 @@ func WithObserver(o core.Observer) Option { return adapteropt.Observer[ErrorHand
 // WithDiagnosis makes a delivery refused for its signature (or, with a good signature,
 // for its timestamp: clock skew) diagnosed with package diagnose, and the cause logged
 // at Warn: for example that the signature matches the body before the front re-encoded
-// it. The answer does not change. A diagnosis is bounded work and rate-limited (at most
-// 10 at once, then one every 6 seconds, each cause logged once a minute), so a flood of
-// forgeries is only counted; the log never holds the secret, a signature or the body.
+// it. The answer does not change. A diagnosis runs after the answer, bounded to about
+// 4 ms of work and rate-limited (at most 2 at once, 10 in a burst, then one every 6
+// seconds, each cause logged once a minute), so a flood of forgeries is only counted; the
+// log never holds the secret, a signature or the body. Lambda freezes the execution
+// environment once the function returns, so a diagnosis still running then finishes, and
+// logs, during the next invocation of that environment (or never, if it is retired).
 func WithDiagnosis() Option { return adapteropt.Diagnosis[ErrorHandler]() }
 
 // WithErrorHandler sets how refused deliveries are answered (ErrorResponse by default or
