@@ -1,0 +1,3 @@
+package sqlitejobs_test
+
+func child() bool { return false }
