@@ -85,6 +85,7 @@ func commands() []command {
 		{"secret", "print a new whsec_ signing secret", runSecret},
 		{"events", "list the known event types and their data fields", runEvents},
 		{"version", "print the module version this program was built from", runVersion},
+		{"deadletters", "list the deliveries whose jobs failed for good, and replay them", runDeadLetters},
 	}
 }
 
