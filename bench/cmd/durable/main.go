@@ -421,4 +421,3 @@ func printTable(w io.Writer, cfg config, results []result) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-
