@@ -24,6 +24,8 @@
 //	secret   print a new whsec_ secret
 //	events   list the known event types and their data fields
 //	version  print the module version this program was built from
+//	deadletters  list the deliveries whose River jobs failed for good (SQLite or
+//	         PostgreSQL), and replay them
 //
 // Exit status: 0 success; 1 failure (verification failed, a non-2xx answer, a demo
 // answer that was not the expected one, an unusable secret, an I/O error); 2 usage error
