@@ -177,6 +177,10 @@ func openSQLite(ctx context.Context, v *core.Verifier, cfg config) (core.Handler
 		q   *riverjobs.Queue[*sql.Tx]
 		err error
 	)
+	if err := checkSynchronousFull(ctx, path); err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
 	if cfg.work {
 		q, err = sqlitejobs.Open(ctx, path, v, noop, opts...)
 	} else {
@@ -199,6 +203,28 @@ func openSQLite(ctx context.Context, v *core.Verifier, cfg config) (core.Handler
 		return n, db.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&n)
 	}
 	return riverHandler(q, cfg), stored, func() { _ = q.Stop(context.Background()); cleanup() }, nil
+}
+
+// checkSynchronousFull proves the claim the numbers rest on: a connection opened with
+// sqlitejobs' settings commits with synchronous=FULL (2) in WAL mode.
+func checkSynchronousFull(ctx context.Context, path string) error {
+	db, err := sqlitejobs.OpenDB(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var sync int
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return err
+	}
+	if sync != 2 || mode != "wal" {
+		return fmt.Errorf("sqlitejobs.OpenDB gave synchronous=%d, journal_mode=%s; want 2 (FULL) and wal", sync, mode)
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, v *core.Verifier, cfg config) (core.Handler, func(context.Context) (int, error), func(), error) {
