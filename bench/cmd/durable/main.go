@@ -63,6 +63,7 @@ func main() {
 	redisURL := flag.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty skips Redis)")
 	only := flag.String("backends", "sqlite,postgres,redis", "comma-separated backends to run, in this order")
 	work := flag.Bool("work", false, "also run workers (no-op handler) in this process while measuring")
+	rounds := flag.Int("rounds", 1, "measure every backend this many times, interleaved, and print the medians")
 	group := flag.Bool("group", false, "experiment: River backends insert concurrent deliveries together (group commit, batch.go)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	flag.Parse()
@@ -77,7 +78,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, *group}); err != nil {
+	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, *group, max(*rounds, 1)}); err != nil {
 		fmt.Fprintln(os.Stderr, "durable:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -89,6 +90,7 @@ type config struct {
 	sqliteDir, pgURL, redisURL    string
 	backends                      []string
 	work, group                   bool
+	rounds                        int
 }
 
 // backend is one durable queue behind nethttp.Handler.
@@ -112,22 +114,69 @@ func run(cfg config) error {
 	// Deliveries are signed up front, so signing is not measured; they stay valid for
 	// the whole run.
 	v := sender.Verifier(core.WithTolerance(time.Hour))
-	var results []result
-	for _, name := range cfg.backends {
-		b, skip := pick(strings.TrimSpace(name), cfg)
-		if skip != "" {
-			results = append(results, result{name: name, note: skip})
-			continue
+	rounds := make([][]result, len(cfg.backends))
+	// Rounds interleave the backends: on a shared machine a busy spell then slows each a
+	// little rather than one a lot; the table shows each metric's median over the rounds.
+	for round := range cfg.rounds {
+		var this []result
+		for i, name := range cfg.backends {
+			b, skip := pick(strings.TrimSpace(name), cfg)
+			if skip != "" {
+				rounds[i] = append(rounds[i], result{name: name, note: skip})
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "==> round %d: %s\n", round+1, b.name)
+			r, err := measure(cfg, sender, v, b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.name, err)
+			}
+			rounds[i] = append(rounds[i], r)
+			this = append(this, r)
 		}
-		fmt.Fprintf(os.Stderr, "==> %s\n", b.name)
-		r, err := measure(cfg, sender, v, b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", b.name, err)
+		if cfg.rounds > 1 {
+			printTable(os.Stderr, cfg, fmt.Sprintf("round %d", round+1), this)
 		}
-		results = append(results, r)
 	}
-	printTable(os.Stdout, cfg, results)
+	results := make([]result, len(rounds))
+	for i, rs := range rounds {
+		results[i] = median(rs)
+	}
+	what := "one round"
+	if cfg.rounds > 1 {
+		what = fmt.Sprintf("medians of %d rounds", cfg.rounds)
+	}
+	printTable(os.Stdout, cfg, what, results)
 	return nil
+}
+
+// median returns each metric's median over rs, and the notes of every round.
+func median(rs []result) result {
+	if len(rs) == 1 || rs[0].perSecond == 0 {
+		return rs[0]
+	}
+	pick := func(f func(result) float64) float64 {
+		vs := make([]float64, len(rs))
+		for i, r := range rs {
+			vs[i] = f(r)
+		}
+		slices.Sort(vs)
+		return vs[len(vs)/2]
+	}
+	out := result{name: rs[0].name}
+	out.perSecond = pick(func(r result) float64 { return r.perSecond })
+	out.p50 = time.Duration(pick(func(r result) float64 { return float64(r.p50) }))
+	out.p99 = time.Duration(pick(func(r result) float64 { return float64(r.p99) }))
+	out.max = time.Duration(pick(func(r result) float64 { return float64(r.max) }))
+	var notes []string
+	for _, r := range rs {
+		out.failed += r.failed
+		out.stored = r.stored
+		if r.note != "" {
+			notes = append(notes, r.note)
+		}
+	}
+	out.note = strings.Join(notes, "; ")
+	return out
 }
 
 func pick(name string, cfg config) (backend, string) {
@@ -424,7 +473,7 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*q))]
 }
 
-func printTable(w io.Writer, cfg config, results []result) {
+func printTable(w io.Writer, cfg config, what string, results []result) {
 	mode := "enqueue only (no workers)"
 	if cfg.work {
 		mode = "with workers (no-op handler) in the same process"
@@ -432,8 +481,8 @@ func printTable(w io.Writer, cfg config, results []result) {
 	if cfg.group {
 		mode += ", River inserts grouped (experiment)"
 	}
-	fmt.Fprintf(w, "%d deliveries per backend after %d warm-up, %d concurrent senders, %s; %s, %d CPUs\n\n",
-		cfg.requests, cfg.warmup, cfg.concurrency, mode, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(w, "%s: %d deliveries per backend after %d warm-up, %d concurrent senders, %s; %s, %d CPUs\n\n",
+		what, cfg.requests, cfg.warmup, cfg.concurrency, mode, runtime.Version(), runtime.NumCPU())
 	fmt.Fprintln(w, "| backend | deliveries/s | p50 | p99 | max | non-200 | jobs stored | note |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
