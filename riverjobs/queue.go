@@ -208,6 +208,9 @@ const migrateAttempts = 8
 // River's own API.
 func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
 
+// stopCancelWait bounds how long Stop waits for cancelled jobs to return.
+const stopCancelWait = 10 * time.Second
+
 // Stop stops working jobs: it lets jobs in progress finish until ctx is done, then
 // cancels them (their transactions roll back and the jobs run again after a restart),
 // and closes what WithCloser gave. Deliveries still arriving are refused (500, OpenAI
