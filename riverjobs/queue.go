@@ -172,20 +172,44 @@ func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 }
 
 // migrate is Migrate logging to logger (nil: slog.Default()).
+//
+// River's migrator takes no lock: replicas that start together on a new database each
+// apply the same migrations, and all but one fail on a table or a version row another
+// has just created. Every such failure means another process made progress, so the
+// migrations are tried again, with a short backoff, until they find nothing left to do.
 func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("riverjobs: River's migrations: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("riverjobs: run River's migrations: %w", err)
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		_, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil {
+			return nil
+		}
+		if attempt == migrateAttempts {
+			return fmt.Errorf("riverjobs: run River's migrations: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("riverjobs: run River's migrations: %w (then %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
 	}
-	return nil
 }
+
+// migrateAttempts bounds the tries of migrate: enough for a few replicas racing, not so
+// many that a real error (no permission, no database) takes long to be reported.
+const migrateAttempts = 8
 
 // Client returns the queue's River client: for River UI (riverui), subscriptions, or
 // River's own API.
 func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
+
+// stopCancelWait bounds how long Stop waits for cancelled jobs to return.
+const stopCancelWait = 10 * time.Second
 
 // Stop stops working jobs: it lets jobs in progress finish until ctx is done, then
 // cancels them (their transactions roll back and the jobs run again after a restart),
