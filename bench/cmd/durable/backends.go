@@ -94,7 +94,7 @@ func openSQLite(ctx context.Context, v *core.Verifier, cfg config) (core.Handler
 		var n int
 		return n, db.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&n)
 	}
-	return riverHandler(q, cfg), stored, func() { _ = q.Stop(context.Background()); cleanup() }, nil
+	return q, stored, func() { _ = q.Stop(context.Background()); cleanup() }, nil
 }
 
 // checkSynchronousFull proves the claim the numbers rest on: a connection opened with
@@ -153,16 +153,7 @@ func openPostgres(ctx context.Context, v *core.Verifier, cfg config) (core.Handl
 		err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&n)
 		return n - before, err
 	}
-	return riverHandler(q, cfg), stored, func() { _ = q.Stop(context.Background()); pool.Close() }, nil
-}
-
-// riverHandler is the queue itself, or with -group the group-commit experiment on its
-// client.
-func riverHandler[TTx any](q *riverjobs.Queue[TTx], cfg config) core.Handler {
-	if cfg.group {
-		return newGroupCommit(q.Client(), 2*cfg.concurrency)
-	}
-	return q
+	return q, stored, func() { _ = q.Stop(context.Background()); pool.Close() }, nil
 }
 
 const redisQueue = "bench_durable"

@@ -51,7 +51,6 @@ func main() {
 	only := flag.String("backends", "sqlite,postgres,redis", "comma-separated backends to run, in this order")
 	work := flag.Bool("work", false, "also run workers (no-op handler) in this process while measuring")
 	rounds := flag.Int("rounds", 1, "measure every backend this many times, interleaved, and print the medians")
-	group := flag.Bool("group", false, "experiment: River backends insert concurrent deliveries together (group commit, batch.go)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -65,7 +64,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, *group, max(*rounds, 1)}); err != nil {
+	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, max(*rounds, 1)}); err != nil {
 		fmt.Fprintln(os.Stderr, "durable:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -76,7 +75,7 @@ type config struct {
 	requests, warmup, concurrency int
 	sqliteDir, pgURL, redisURL    string
 	backends                      []string
-	work, group                   bool
+	work                          bool
 	rounds                        int
 }
 
