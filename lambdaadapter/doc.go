@@ -20,6 +20,19 @@
 //		lambda.Start(lambdaadapter.Handler(verifier, mux))
 //	}
 //
+// An event must carry the fields its source is told by, and the delivery:
+//   - HTTP API (payload 2.0): "version":"2.0" and requestContext.http, with a
+//     requestContext.domainName that is not a function URL's;
+//   - function URL: the same, with requestContext.domainName
+//     "<url-id>.lambda-url.<region>.on.aws";
+//   - REST API (payload 1.0): requestContext.httpMethod or requestContext.resourcePath;
+//   - ALB: requestContext.elb (its targetGroupArn);
+//
+// and, for all, the three webhook headers in headers (or multiValueHeaders: REST APIs, ALB
+// with multi-value headers on), the body and isBase64Encoded. webhooktest builds such events
+// for tests (Delivery.LambdaPayload, HTTPAPIEvent, FunctionURLEvent, RESTAPIEvent,
+// ALBEvent), and `openai-webhooks sign --lambda v2|url|v1|alb` prints one.
+//
 // The signature is verified over the exact bytes OpenAI sent: HTTP APIs and function URLs
 // often deliver the body base64-encoded (isBase64Encoded), and the adapter verifies the
 // decoded bytes, never the base64 text; a body marked base64 that does not decode is

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/lambdaadapter"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )
@@ -82,4 +83,28 @@ func ExampleSender_Delivery() {
 	// {"id":"evt_685c059ae3a481909bdc86819b066fb6","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_123"}}
 	// v1,1lGiyiHmXWAo63BDw+vMuqkNzKAgA+OOQ/AxS2e6SiI=
 	// response.completed wh_685c059ae39c8190af8c71ed1022a24d <nil>
+}
+
+// A test of a Lambda function: the delivery as the event a function URL sends, body
+// base64-encoded, passed to the function's handler as Lambda would.
+func ExampleDelivery_LambdaPayload() {
+	sender := webhooktest.NewSender()
+	completed := make(chan string, 1)
+	mux := core.NewMux()
+	core.On(mux, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
+		completed <- data.ID
+		return nil
+	})
+	fn := lambdaadapter.Handler(sender.Verifier(), mux) // what main passes to lambda.Start
+
+	d := sender.Delivery(core.BatchCompleted, core.BatchData{ID: "batch_123"})
+	out, err := fn.Invoke(context.Background(), d.LambdaPayload(webhooktest.LambdaFunctionURL, webhooktest.WithBase64Body()))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(out))
+	fmt.Println("handled:", <-completed)
+	// Output:
+	// {"statusCode":200,"headers":{"Content-Type":"application/json; charset=utf-8"},"body":"{\"received\":true}","isBase64Encoded":false,"cookies":null}
+	// handled: batch_123
 }

@@ -13,6 +13,11 @@
 //	handler.ServeHTTP(rec, req)
 //	// rec.Code is 200, and the application saw batch_1.
 //
+// For a Lambda function, a Delivery is also the request event each HTTP front of Lambda
+// sends (aws-lambda-go's events types: HTTPAPIEvent, FunctionURLEvent, RESTAPIEvent,
+// ALBEvent), or its JSON for lambdaadapter.Handler's Invoke (LambdaPayload), the body
+// plain or base64-encoded (WithBase64Body).
+//
 // Deliveries are built for tests: like httptest.NewRequest, the functions of this package
 // panic on arguments that cannot make a delivery (data that does not marshal to JSON, an
 // invalid target), rather than return an error a test would have to check.

@@ -18,11 +18,14 @@
 //	         forwards them to your app, captures them and shows them in a web inspector
 //	replay   send captured deliveries again, as they were or re-signed
 //	send     sign and POST a realistic sample of any event type, or your own body
-//	sign     print the three webhook headers for a body, or a ready curl command
+//	sign     print the three webhook headers for a body, a ready curl command, or
+//	         a signed AWS Lambda event (API Gateway v1/v2, function URL, ALB)
 //	verify   check a captured delivery and explain exactly why it fails
 //	secret   print a new whsec_ secret
 //	events   list the known event types and their data fields
 //	version  print the module version this program was built from
+//	deadletters  list the deliveries whose River jobs failed for good (SQLite or
+//	         PostgreSQL), and replay them
 //
 // Exit status: 0 success; 1 failure (verification failed, a non-2xx answer, a demo
 // answer that was not the expected one, an unusable secret, an I/O error); 2 usage error
@@ -79,11 +82,12 @@ func commands() []command {
 		{"listen", "run a verifying receiver: print, forward to your app, capture, inspect", runListen},
 		{"replay", "send captured deliveries again, as they were or re-signed", runReplay},
 		{"send", "sign and POST a sample event of any type (or your own body) to a receiver", runSend},
-		{"sign", "print the webhook headers for a body, or a ready curl command", runSign},
+		{"sign", "print the webhook headers for a body, a curl command or a Lambda event", runSign},
 		{"verify", "check a captured delivery and explain why it fails", runVerify},
 		{"secret", "print a new whsec_ signing secret", runSecret},
 		{"events", "list the known event types and their data fields", runEvents},
 		{"version", "print the module version this program was built from", runVersion},
+		{"deadletters", "list the deliveries whose jobs failed for good, and replay them", runDeadLetters},
 	}
 }
 

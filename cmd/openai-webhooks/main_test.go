@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testpg"
 )
 
 // binary is the command under test, built once by TestMain and run as a user runs it.
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testpg.Run(m) // stops the PostgreSQL server the deadletters tests may start
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

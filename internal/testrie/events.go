@@ -1,13 +1,12 @@
 package testrie
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/webhookkit/openai-webhooks/internal/lambdaevent"
 )
 
 // Source is an HTTP front of Lambda, whose request events Event builds.
@@ -58,67 +57,16 @@ func (s Source) Multi() bool { return s == RESTAPI || s == ALBMultiValue }
 // base64-encoded when isBase64 is set, as the front does for binary media types (and
 // HTTP APIs and function URLs at their discretion).
 func Event(src Source, path string, header http.Header, body []byte, isBase64 bool) []byte {
-	text := string(body)
-	if isBase64 {
-		text = base64.StdEncoding.EncodeToString(body)
-	}
-	const method = http.MethodPost
-	all := map[string][]string{}
-	last := map[string]string{}
-	joined := map[string]string{}
-	for name, values := range header {
-		if len(values) == 0 {
-			continue
-		}
-		all[name] = values
-		last[name] = values[len(values)-1]
-		joined[strings.ToLower(name)] = strings.Join(values, ",")
-	}
 	var e any
 	switch src {
 	case RESTAPI:
-		e = events.APIGatewayProxyRequest{
-			Resource: path, Path: path, HTTPMethod: method, Headers: last, MultiValueHeaders: all,
-			RequestContext: events.APIGatewayProxyRequestContext{
-				ResourcePath: path, HTTPMethod: method, Stage: "prod", RequestID: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-				DomainName: "abc123.execute-api.us-east-1.amazonaws.com", APIID: "abc123", Path: "/prod" + path,
-			},
-			Body: text, IsBase64Encoded: isBase64,
-		}
+		e = lambdaevent.RESTAPI(path, header, body, isBase64)
 	case HTTPAPI:
-		e = events.APIGatewayV2HTTPRequest{
-			Version: "2.0", RouteKey: method + " " + path, RawPath: path, Headers: joined,
-			RequestContext: events.APIGatewayV2HTTPRequestContext{
-				RouteKey: method + " " + path, Stage: "$default", RequestID: "JKJaXmPLvHcESHA=", APIID: "abc123",
-				DomainName: "abc123.execute-api.us-east-1.amazonaws.com", DomainPrefix: "abc123",
-				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
-			},
-			Body: text, IsBase64Encoded: isBase64,
-		}
+		e = lambdaevent.HTTPAPI(path, header, body, isBase64)
 	case FunctionURL:
-		e = events.LambdaFunctionURLRequest{
-			Version: "2.0", RawPath: path, Headers: joined,
-			RequestContext: events.LambdaFunctionURLRequestContext{
-				RequestID: "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", APIID: "urlid123", DomainPrefix: "urlid123",
-				DomainName: "urlid123.lambda-url.us-east-1.on.aws",
-				HTTP:       events.LambdaFunctionURLRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
-			},
-			Body: text, IsBase64Encoded: isBase64,
-		}
+		e = lambdaevent.FunctionURL(path, header, body, isBase64)
 	case ALB, ALBMultiValue:
-		alb := events.ALBTargetGroupRequest{
-			HTTPMethod: method, Path: path,
-			RequestContext: events.ALBTargetGroupRequestContext{ELB: events.ELBContext{
-				TargetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/webhooks/0123456789abcdef",
-			}},
-			Body: text, IsBase64Encoded: isBase64,
-		}
-		if src == ALBMultiValue {
-			alb.MultiValueHeaders = all
-		} else {
-			alb.Headers = last
-		}
-		e = alb
+		e = lambdaevent.ALB(path, header, body, isBase64, src == ALBMultiValue)
 	default:
 		panic("testrie: unknown source")
 	}
