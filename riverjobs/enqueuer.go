@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -31,21 +30,26 @@ func uniqueStates() []rivertype.JobState {
 
 // Enqueuer stores verified deliveries as River jobs, one per webhook-id. It is a
 // core.Handler: give it to an adapter's Handler, which answers 200 once the job is
-// stored (or found already stored) and 500 when it is not.
-type Enqueuer struct {
-	client *river.Client[pgx.Tx]
+// stored (or found already stored) and 500 when it is not. TTx is the transaction type
+// of the River driver (pgx.Tx on riverpgxv5, *sql.Tx on riversqlite).
+type Enqueuer[TTx any] struct {
+	client *river.Client[TTx]
 	opts   river.InsertOpts
 }
 
-// NewEnqueuer returns an Enqueuer inserting with c, a River client on the pgx driver
-// (riverpgxv5). The client needs no queues of its own to insert: a receiver can use an
-// insert-only client and leave the work to other processes.
-func NewEnqueuer(c *river.Client[pgx.Tx], opts ...EnqueuerOption) *Enqueuer {
+// NewEnqueuer returns an Enqueuer inserting with c, a River client on any driver
+// (riverpgxv5, riversqlite). The client needs no queues of its own to insert: a receiver
+// can use an insert-only client and leave the work to other processes. Start returns a
+// Queue, which is an Enqueuer on a started client.
+func NewEnqueuer[TTx any](c *river.Client[TTx], opts ...EnqueuerOption) *Enqueuer[TTx] {
 	if c == nil {
 		panic("riverjobs.NewEnqueuer: nil *river.Client: pass the client made with river.NewClient(riverpgxv5.New(pool), config)")
 	}
-	cfg := newEnqueuerConfig(opts)
-	return &Enqueuer{client: c, opts: insertOpts(cfg)}
+	return newEnqueuer(c, newEnqueuerConfig(opts))
+}
+
+func newEnqueuer[TTx any](c *river.Client[TTx], cfg enqueuerConfig) *Enqueuer[TTx] {
+	return &Enqueuer[TTx]{client: c, opts: insertOpts(cfg)}
 }
 
 func insertOpts(cfg enqueuerConfig) river.InsertOpts {
@@ -64,8 +68,9 @@ func insertOpts(cfg enqueuerConfig) river.InsertOpts {
 // marks with core.Event.MarkDuplicate: the adapter answers 200
 // {"received":true,"duplicate":true}, logs it and reports core.OutcomeDuplicate), and
 // returns nil in both cases; it returns an error wrapping ErrNotStored when River or
-// PostgreSQL refuses the insert, so that the adapter answers 500 and OpenAI retries.
-func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
+// the database refuses the insert (down, disk full, a failed commit), so that the
+// adapter answers 500 and OpenAI retries.
+func (q *Enqueuer[TTx]) HandleEvent(ctx context.Context, e *core.Event) error {
 	_, err := q.Enqueue(ctx, e)
 	return err
 }
@@ -73,7 +78,7 @@ func (q *Enqueuer) HandleEvent(ctx context.Context, e *core.Event) error {
 // Enqueue is HandleEvent returning River's result: res.UniqueSkippedAsDuplicate is true
 // when the webhook-id was queued already (e is then marked duplicate, as by
 // HandleEvent), and res.Job is then that earlier job.
-func (q *Enqueuer) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobInsertResult, error) {
+func (q *Enqueuer[TTx]) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobInsertResult, error) {
 	args, err := NewEventArgs(e)
 	if err != nil {
 		return nil, err
@@ -92,7 +97,7 @@ func (q *Enqueuer) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobIn
 // receives a delivery itself (nethttp.Middleware, say) and records it along with its own
 // rows. Uniqueness works as in Enqueue: a concurrent transaction enqueuing the same
 // webhook-id waits for tx to end. Do not acknowledge the delivery before tx commits.
-func (q *Enqueuer) EnqueueTx(ctx context.Context, tx pgx.Tx, e *core.Event) (*rivertype.JobInsertResult, error) {
+func (q *Enqueuer[TTx]) EnqueueTx(ctx context.Context, tx TTx, e *core.Event) (*rivertype.JobInsertResult, error) {
 	args, err := NewEventArgs(e)
 	if err != nil {
 		return nil, err
@@ -116,7 +121,7 @@ func markDuplicate(e *core.Event, res *rivertype.JobInsertResult) {
 // InsertOpts returns a copy of the options Enqueue inserts with (queue, attempts,
 // uniqueness by webhook-id), for callers that insert EventArgs themselves, such as with
 // river.Client.InsertMany.
-func (q *Enqueuer) InsertOpts() *river.InsertOpts {
+func (q *Enqueuer[TTx]) InsertOpts() *river.InsertOpts {
 	opts := q.opts
 	opts.UniqueOpts.ByState = slices.Clone(opts.UniqueOpts.ByState)
 	return &opts

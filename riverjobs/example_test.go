@@ -15,6 +15,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // The receiver: verify, store the delivery as a River job, answer 200.
@@ -58,7 +59,7 @@ func ExampleNewTxWorker() {
 		log.Fatal(err)
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pool, riverjobs.TxHandlerFunc(
+	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](
 		func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			_, err := tx.Exec(ctx, `INSERT INTO batches_done (event_id, batch_id) VALUES ($1, $2::jsonb->>'id')`, e.ID, string(e.Data))
 			return err // an error rolls the insert back and River retries the job
@@ -117,7 +118,7 @@ func ExampleOnTx() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	events := riverjobs.NewTxMux()
+	events := riverjobs.NewTxMux[pgx.Tx]()
 	riverjobs.OnTx(events, core.BatchCompleted, func(ctx context.Context, tx pgx.Tx, e *core.Event, data core.BatchData) error {
 		_, err := tx.Exec(ctx, `INSERT INTO batches_done (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
 		return err // an error rolls the insert back and River retries the job
@@ -131,7 +132,7 @@ func ExampleOnTx() {
 		return err
 	})
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pool, events))
+	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pgxtx.New(pool), events))
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,

@@ -16,6 +16,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/childproc"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // The test binary doubles as a worker process: with envChildDatabase set it works the
@@ -37,7 +38,7 @@ func runStuckWorker(url string) error {
 		return err
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(v, pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+	river.AddWorker(workers, riverjobs.NewTxWorker(v, pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 		if err := insertRow(ctx, tx, e, "killed"); err != nil {
 			return err
 		}
@@ -76,7 +77,7 @@ func TestKilledWorkerCommitsNothingAndItsJobIsHandledOnceElsewhere(t *testing.T)
 	var handled testkit.Counter
 	survivorWorkers := func() *river.Workers {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			handled.Add(e.WebhookID)
 			return insertRow(ctx, tx, e, "survivor")
 		})))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // recordErrors is a River ErrorHandler that keeps the errors jobs returned.
@@ -43,7 +44,7 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 	firstStarted, release := make(chan struct{}), make(chan struct{})
 	workers := func() *river.Workers {
 		w := river.NewWorkers()
-		river.AddWorker(w, riverjobs.NewTxWorker(mustVerifier(t), pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+		river.AddWorker(w, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			n := attempts.Add(1)
 			if err := insertRow(ctx, tx, e, fmt.Sprint("attempt ", n)); err != nil {
 				return err

@@ -2,6 +2,7 @@ package riverjobs
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -15,9 +16,10 @@ const DefaultMaxAttempts = 25
 // retries a delivery for up to 72 hours.
 const DefaultUniquePeriod = 72 * time.Hour
 
-// EnqueuerOption is a setting of NewEnqueuer: WithQueue, WithMaxAttempts or
-// WithUniquePeriod. The workers take WorkerOption instead, so that the compiler refuses
-// an option where it would do nothing. The zero EnqueuerOption changes nothing.
+// EnqueuerOption is a setting of NewEnqueuer (and of Start, Open and sqlitejobs.Open):
+// WithQueue, WithMaxAttempts or WithUniquePeriod. The workers take WorkerOption instead,
+// so that the compiler refuses an option where it would do nothing. The zero
+// EnqueuerOption changes nothing.
 type EnqueuerOption struct {
 	apply func(*enqueuerConfig)
 }
@@ -52,6 +54,15 @@ func WithUniquePeriod(d time.Duration) EnqueuerOption {
 }
 
 func newEnqueuerConfig(opts []EnqueuerOption) enqueuerConfig {
+	c, err := enqueuerConfigOf(opts)
+	if err != nil {
+		panic(err.Error())
+	}
+	return c
+}
+
+// enqueuerConfigOf applies opts, and refuses values that would make every insert fail.
+func enqueuerConfigOf(opts []EnqueuerOption) (enqueuerConfig, error) {
 	c := enqueuerConfig{queue: river.QueueDefault, maxAttempts: DefaultMaxAttempts, uniquePeriod: DefaultUniquePeriod}
 	for _, opt := range opts {
 		if opt.apply != nil {
@@ -59,18 +70,18 @@ func newEnqueuerConfig(opts []EnqueuerOption) enqueuerConfig {
 		}
 	}
 	if c.queue == "" {
-		panic("riverjobs: WithQueue(\"\"): give a queue name, such as river.QueueDefault")
+		return c, fmt.Errorf("riverjobs: WithQueue(\"\"): give a queue name, such as river.QueueDefault")
 	}
 	if c.maxAttempts < 1 {
-		panic(fmt.Sprintf("riverjobs: WithMaxAttempts(%d): a job needs at least one attempt", c.maxAttempts))
+		return c, fmt.Errorf("riverjobs: WithMaxAttempts(%d): a job needs at least one attempt", c.maxAttempts)
 	}
 	if c.uniquePeriod < 0 || (c.uniquePeriod > 0 && c.uniquePeriod < time.Second) {
-		panic(fmt.Sprintf("riverjobs: WithUniquePeriod(%s): use 0 (no period) or at least 1s", c.uniquePeriod))
+		return c, fmt.Errorf("riverjobs: WithUniquePeriod(%s): use 0 (no period) or at least 1s", c.uniquePeriod)
 	}
-	return c
+	return c, nil
 }
 
-// WorkerOption is a setting of NewWorker and NewTxWorker: WithLogger. The queue,
+// WorkerOption is a setting of NewWorker and NewTxWorker (and of Start): WithLogger. The queue,
 // attempts and uniqueness of a job are decided when it is inserted (EnqueuerOption),
 // and its retries by the River client's configuration. The zero WorkerOption changes
 // nothing.
@@ -82,8 +93,10 @@ type workerConfig struct {
 	logger *slog.Logger
 }
 
-// WithLogger sets the logger a worker reports cancelled jobs (at Error) and jobs no
-// handler took (at Info) to (default slog.Default(), also when l is nil). Logs never contain the secret, signatures or bodies.
+// WithLogger sets the logger a worker reports jobs that do not verify (at Error) and
+// jobs no handler took (at Info) to, and, given to Start, River's own logger (default
+// slog.Default(), also when l is nil). Logs never contain the secret, signatures or
+// bodies.
 func WithLogger(l *slog.Logger) WorkerOption {
 	return WorkerOption{func(c *workerConfig) { c.logger = l }}
 }
@@ -99,4 +112,87 @@ func newWorkerConfig(opts []WorkerOption) workerConfig {
 		c.logger = slog.Default()
 	}
 	return c
+}
+
+// Option is a setting of Start, StartTx, Open and sqlitejobs.Open: an EnqueuerOption, a
+// WorkerOption or a QueueOption.
+type Option interface {
+	applyQueue(*queueConfig)
+}
+
+func (o EnqueuerOption) applyQueue(c *queueConfig) { c.enqueuer = append(c.enqueuer, o) }
+
+func (o WorkerOption) applyQueue(c *queueConfig) { c.worker = append(c.worker, o) }
+
+// QueueOption is a setting of the queue Start, StartTx and Open make, beyond its jobs'
+// (EnqueuerOption) and its workers' (WorkerOption): WithMaxWorkers, WithRiverConfig,
+// WithoutMigrations, WithCloser. The zero QueueOption changes nothing.
+type QueueOption struct {
+	apply func(*queueConfig)
+}
+
+func (o QueueOption) applyQueue(c *queueConfig) {
+	if o.apply != nil {
+		o.apply(c)
+	}
+}
+
+// DefaultMaxWorkers is how many jobs a Queue works at once.
+const DefaultMaxWorkers = 10
+
+type queueConfig struct {
+	enqueuer   []EnqueuerOption
+	worker     []WorkerOption
+	maxWorkers int
+	tune       []func(*river.Config)
+	noMigrate  bool
+	closers    []io.Closer
+}
+
+// WithMaxWorkers sets how many jobs the queue works at once (default 10). n must be at
+// least 1.
+func WithMaxWorkers(n int) QueueOption {
+	return QueueOption{func(c *queueConfig) { c.maxWorkers = n }}
+}
+
+// WithRiverConfig lets f change River's configuration after the queue has set its own
+// (Logger, Workers, Queues, CompletedJobRetentionPeriod): a RetryPolicy, JobTimeout,
+// FetchPollInterval, an ErrorHandler, a Schema. Setting CompletedJobRetentionPeriod below
+// the uniqueness period lets a redelivery of a finished job be queued again.
+func WithRiverConfig(f func(*river.Config)) QueueOption {
+	return QueueOption{func(c *queueConfig) {
+		if f != nil {
+			c.tune = append(c.tune, f)
+		}
+	}}
+}
+
+// WithoutMigrations makes the queue skip River's migrations, for a database whose schema
+// is migrated by a separate step (the river CLI, a deployment job). By default the queue
+// runs them at start, which does nothing when they are applied already.
+func WithoutMigrations() QueueOption {
+	return QueueOption{func(c *queueConfig) { c.noMigrate = true }}
+}
+
+// WithCloser makes Queue.Stop close c once River has stopped: the database handle the
+// driver was made with, say. Closers are closed in the reverse order of their options.
+func WithCloser(c io.Closer) QueueOption {
+	return QueueOption{func(qc *queueConfig) {
+		if c != nil {
+			qc.closers = append(qc.closers, c)
+		}
+	}}
+}
+
+func newQueueConfig(opts []Option) (queueConfig, error) {
+	c := queueConfig{maxWorkers: DefaultMaxWorkers}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyQueue(&c)
+		}
+	}
+	if c.maxWorkers < 1 {
+		return c, fmt.Errorf("riverjobs: WithMaxWorkers(%d): a queue needs at least one worker", c.maxWorkers)
+	}
+	return c, nil
 }

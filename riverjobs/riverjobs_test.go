@@ -18,6 +18,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testpg"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // Two receivers (net/http and gin) on one database, every delivery sent four times at
@@ -33,7 +34,7 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 	flaky := func(id string) bool { return strings.HasSuffix(id, "0") || strings.HasSuffix(id, "7") }
 	for _, name := range []string{"w1", "w2"} {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pool, riverjobs.TxHandlerFunc(func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			n := handled.Add(e.WebhookID)
 			if err := insertRow(ctx, tx, e, name); err != nil {
 				return err

@@ -4,23 +4,23 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// TxMux dispatches events to transactional handlers by type: core.Mux for NewTxWorker.
-// It is a TxHandler; register handlers with the function OnTx (a handler with the typed
+// TxMux dispatches events to transactional handlers by type: core.Mux for NewTxWorker,
+// StartTx and sqlitejobs.OpenTx. TTx is the transaction type of the River driver: pgx.Tx
+// on riverpgxv5 (PostgreSQL), *sql.Tx on riversqlite (SQLite). It is a TxHandler[TTx]; register handlers with the function OnTx (a handler with the typed
 // data of its event type) or the methods On, OnFunc and Fallback. An event of a type
 // with no handler and no fallback is marked unhandled (core.Event.MarkUnhandled) and
 // its job completes, as core.Mux acknowledges it: OpenAI adds event types over time.
 // It is safe for concurrent use.
-type TxMux struct {
+type TxMux[TTx any] struct {
 	mux *core.Mux // the routing, the type check and the decoding are core.Mux's
 }
 
-// NewTxMux returns an empty TxMux.
-func NewTxMux() *TxMux { return &TxMux{mux: core.NewMux()} }
+// NewTxMux returns an empty TxMux for the transaction type TTx:
+// riverjobs.NewTxMux[pgx.Tx]() or riverjobs.NewTxMux[*sql.Tx]().
+func NewTxMux[TTx any]() *TxMux[TTx] { return &TxMux[TTx]{mux: core.NewMux()} }
 
 // txKey is the context key under which HandleEventTx hands the transaction to the
 // handler core.Mux calls.
@@ -28,26 +28,26 @@ type txKey struct{}
 
 // HandleEventTx calls the handler registered for e.Type with tx, else the fallback, else
 // marks e unhandled and returns nil.
-func (m *TxMux) HandleEventTx(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+func (m *TxMux[TTx]) HandleEventTx(ctx context.Context, tx TTx, e *core.Event) error {
 	return m.mux.HandleEvent(context.WithValue(ctx, txKey{}, tx), e)
 }
 
 // txFrom returns the transaction HandleEventTx put in ctx.
-func txFrom(ctx context.Context) pgx.Tx {
-	tx, _ := ctx.Value(txKey{}).(pgx.Tx)
+func txFrom[TTx any](ctx context.Context) TTx {
+	tx, _ := ctx.Value(txKey{}).(TTx)
 	return tx
 }
 
 // adapt makes h a core.Handler of the inner Mux, reading the transaction from ctx.
-func adapt(h TxHandler) core.Handler {
+func adapt[TTx any](h TxHandler[TTx]) core.Handler {
 	return core.HandlerFunc(func(ctx context.Context, e *core.Event) error {
-		return h.HandleEventTx(ctx, txFrom(ctx), e)
+		return h.HandleEventTx(ctx, txFrom[TTx](ctx), e)
 	})
 }
 
 // On registers h for events of type t, replacing any handler registered before. It
 // panics if h is nil.
-func (m *TxMux) On(t core.EventType, h TxHandler) {
+func (m *TxMux[TTx]) On(t core.EventType, h TxHandler[TTx]) {
 	if h == nil {
 		panic(fmt.Sprintf("riverjobs.TxMux.On: the handler for %q is nil", t))
 	}
@@ -55,15 +55,15 @@ func (m *TxMux) On(t core.EventType, h TxHandler) {
 }
 
 // OnFunc registers the function f for events of type t.
-func (m *TxMux) OnFunc(t core.EventType, f func(ctx context.Context, tx pgx.Tx, e *core.Event) error) {
+func (m *TxMux[TTx]) OnFunc(t core.EventType, f func(ctx context.Context, tx TTx, e *core.Event) error) {
 	if f == nil {
 		panic(fmt.Sprintf("riverjobs.TxMux.OnFunc: the handler for %q is nil", t))
 	}
-	m.On(t, TxHandlerFunc(f))
+	m.On(t, TxHandlerFunc[TTx](f))
 }
 
 // Fallback registers h for events of every type that has no handler of its own.
-func (m *TxMux) Fallback(h TxHandler) {
+func (m *TxMux[TTx]) Fallback(h TxHandler[TTx]) {
 	if h == nil {
 		panic("riverjobs.TxMux.Fallback: the handler is nil")
 	}
@@ -79,12 +79,19 @@ func (m *TxMux) Fallback(h TxHandler) {
 //		return err
 //	})
 //
+// On SQLite (sqlitejobs) the transaction is a *sql.Tx:
+//
+//	riverjobs.OnTx(mux, core.BatchCompleted, func(ctx context.Context, tx *sql.Tx, e *core.Event, data core.BatchData) error {
+//		_, err := tx.ExecContext(ctx, `INSERT INTO batches_done (batch_id) VALUES (?)`, data.ID)
+//		return err
+//	})
+//
 // Registration is program set-up, so a mistake there panics with a clear message: a nil
 // m or h, or a T that core.CheckDataType refuses for t (the data struct of another
 // family of event types, such as core.BatchData for fine_tuning.job.succeeded). When a
 // job's data does not decode into T, h is not called and the error (wrapping
 // core.ErrMalformedEvent) fails the attempt.
-func OnTx[T any](m *TxMux, t core.EventType, h func(ctx context.Context, tx pgx.Tx, e *core.Event, data T) error) {
+func OnTx[T, TTx any](m *TxMux[TTx], t core.EventType, h func(ctx context.Context, tx TTx, e *core.Event, data T) error) {
 	if m == nil {
 		panic("riverjobs.OnTx: the TxMux is nil; create it with riverjobs.NewTxMux")
 	}
@@ -95,6 +102,6 @@ func OnTx[T any](m *TxMux, t core.EventType, h func(ctx context.Context, tx pgx.
 		panic("riverjobs.OnTx: " + err.Error())
 	}
 	core.On(m.mux, t, func(ctx context.Context, e *core.Event, data T) error {
-		return h(ctx, txFrom(ctx), e, data)
+		return h(ctx, txFrom[TTx](ctx), e, data)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // ownBatch is an application's own struct for the data of batch events.
@@ -23,7 +24,7 @@ type ownBatch struct {
 }
 
 // enqueueEvent stores a signed delivery of type typ with data {"id":dataID} as a job.
-func enqueueEvent(t *testing.T, enq *riverjobs.Enqueuer, webhookID string, typ core.EventType, dataID string) {
+func enqueueEvent(t *testing.T, enq *riverjobs.Enqueuer[pgx.Tx], webhookID string, typ core.EventType, dataID string) {
 	t.Helper()
 	s, err := core.NewSigner(secret)
 	if err != nil {
@@ -47,7 +48,7 @@ func enqueueEvent(t *testing.T, enq *riverjobs.Enqueuer, webhookID string, typ c
 func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
 	pool, url := database(t)
 	var attempts testkit.Counter
-	mux := riverjobs.NewTxMux()
+	mux := riverjobs.NewTxMux[pgx.Tx]()
 	insert := func(ctx context.Context, tx pgx.Tx, e *core.Event, what string) error {
 		_, err := tx.Exec(ctx, `INSERT INTO handled (webhook_id, event_id, worker) VALUES ($1, $2, 'txmux')`, e.WebhookID, what)
 		return err
@@ -76,7 +77,7 @@ func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
 
 	var logs testkit.LockedBuffer
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pool, mux, riverjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
+	river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), mux, riverjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 	newClient(t, url, workers, river.QueueDefault, nil)
 
 	enq := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil))
@@ -130,7 +131,7 @@ func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
 // OnTx applies core.On's rule at registration: another family's data struct panics,
 // naming OnTx and the right type; the application's own struct does not.
 func TestOnTxRefusesAnotherFamilysStruct(t *testing.T) {
-	mux := riverjobs.NewTxMux()
+	mux := riverjobs.NewTxMux[pgx.Tx]()
 	riverjobs.OnTx(mux, core.FineTuningJobSucceeded, func(context.Context, pgx.Tx, *core.Event, ownBatch) error { return nil })
 	mustPanic := func(name string, register func(), wantIn ...string) {
 		t.Helper()

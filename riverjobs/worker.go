@@ -7,10 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
@@ -18,12 +16,20 @@ import (
 
 // NewWorker returns the River worker for EventArgs jobs: it verifies the stored delivery
 // again with v (the signature, not its age), then calls h with the event, which is also
-// in ctx (core.FromContext). A job that does not decode or verify is cancelled
-// (river.JobCancel, logged) and never reaches h. An error from h fails the attempt, and
-// River retries it with its backoff until the job's attempts run out (WithMaxAttempts);
-// it is then discarded, and can be replayed with river.Client.JobRetry or River UI.
+// in ctx (core.FromContext). It works on any River driver.
 //
-// Register it with river.AddWorker(workers, riverjobs.NewWorker(v, h)).
+// A job whose signature does not verify never reaches h; the attempt fails with an error
+// wrapping ErrInvalidJob and the cause (core.ErrNoMatchingSignature, say), logged at
+// Error, and River retries it with its backoff like any failure: during a secret
+// rotation, or with a worker given the wrong secret, fixing the verifier's secrets
+// recovers every job. When its attempts run out it is a dead letter (DeadLetters,
+// Replay). A job whose arguments do not decode (not written by this package) can never
+// succeed and is cancelled (river.JobCancel, logged).
+//
+// An error from h fails the attempt, and River retries it until the job's attempts run
+// out (WithMaxAttempts); it is then discarded: a dead letter.
+//
+// Register it with river.AddWorker(workers, riverjobs.NewWorker(v, h)), or let Start do it.
 func NewWorker(v *core.Verifier, h core.Handler, opts ...WorkerOption) river.Worker[EventArgs] {
 	if v == nil {
 		panic("riverjobs.NewWorker: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
@@ -34,45 +40,47 @@ func NewWorker(v *core.Verifier, h core.Handler, opts ...WorkerOption) river.Wor
 	return &worker{verify: verify{v: v, logger: newWorkerConfig(opts).logger}, h: h}
 }
 
-// TxHandler handles an event inside a transaction that also completes its job.
-type TxHandler interface {
+// TxHandler handles an event inside a transaction that also completes its job. TTx is
+// the transaction type of the River driver: pgx.Tx on riverpgxv5, *sql.Tx on riversqlite.
+type TxHandler[TTx any] interface {
 	// HandleEventTx does the event's work with tx. Its writes through tx commit if and
 	// only if the job is marked completed; an error rolls them back and River retries.
 	// It must not commit or roll back tx.
-	HandleEventTx(ctx context.Context, tx pgx.Tx, e *core.Event) error
+	HandleEventTx(ctx context.Context, tx TTx, e *core.Event) error
 }
 
 // TxHandlerFunc is a function that is a TxHandler.
-type TxHandlerFunc func(ctx context.Context, tx pgx.Tx, e *core.Event) error
+type TxHandlerFunc[TTx any] func(ctx context.Context, tx TTx, e *core.Event) error
 
 // HandleEventTx calls f(ctx, tx, e).
-func (f TxHandlerFunc) HandleEventTx(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+func (f TxHandlerFunc[TTx]) HandleEventTx(ctx context.Context, tx TTx, e *core.Event) error {
 	return f(ctx, tx, e)
 }
 
 // NewTxWorker returns the River worker for EventArgs jobs that gives each delivery's
-// effect in PostgreSQL exactly once. It verifies the job as NewWorker does, begins a
-// transaction on pool (the database River uses), calls h.HandleEventTx with it, marks
+// effect in the database exactly once. It verifies the job as NewWorker does, begins a
+// transaction with db (on the database River uses), calls h.HandleEventTx with it, marks
 // the job completed in that same transaction (river.JobCompleteTx) and commits. Any
 // error, a panic or a crash before the commit rolls everything back, and River works the
 // job again; after the commit the job is done and is never worked again. A worker whose
 // job was rescued by River meanwhile (it ran longer than RescueStuckJobsAfter) finds the
 // job no longer its own and rolls back (ErrJobLost).
 //
-// Register it with river.AddWorker(workers, riverjobs.NewTxWorker(v, pool, h)) on a
-// client made with riverpgxv5.New(pool). For typed dispatch by event type, give it a
-// TxMux.
-func NewTxWorker(v *core.Verifier, pool *pgxpool.Pool, h TxHandler, opts ...WorkerOption) river.Worker[EventArgs] {
+// db is the application's handle on River's database: pgxtx.New(pool) for a client made
+// with riverpgxv5.New(pool), riverjobs.SQL(db) for riversqlite.New(db). With SQLite's
+// single connection, h must use only tx (see package sqlitejobs). For typed dispatch by
+// event type, give it a TxMux.
+func NewTxWorker[TTx any](v *core.Verifier, db TxBeginner[TTx], h TxHandler[TTx], opts ...WorkerOption) river.Worker[EventArgs] {
 	if v == nil {
 		panic("riverjobs.NewTxWorker: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
 	}
-	if pool == nil {
-		panic("riverjobs.NewTxWorker: nil *pgxpool.Pool: pass the pool of the database River uses")
+	if db == nil {
+		panic("riverjobs.NewTxWorker: nil TxBeginner: pass pgxtx.New(pool) or riverjobs.SQL(db), on the database River uses")
 	}
 	if h == nil {
 		panic("riverjobs.NewTxWorker: nil TxHandler")
 	}
-	return &txWorker{verify: verify{v: v, logger: newWorkerConfig(opts).logger}, pool: pool, h: h}
+	return &txWorker[TTx]{verify: verify{v: v, logger: newWorkerConfig(opts).logger}, db: db, h: h}
 }
 
 // verify rebuilds and verifies the event of a job.
@@ -81,21 +89,36 @@ type verify struct {
 	logger *slog.Logger
 }
 
-// event returns the verified event of job, or a river.JobCancel error.
+// event returns the verified event of job. A job that does not decode is cancelled; one
+// that does not verify fails its attempt, to be retried.
 func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Event, error) {
 	args := job.Args
-	err := args.decodeErr
-	var e *core.Event
-	if err == nil {
-		e, err = vf.v.UnwrapIgnoringTimestamp(args.Body, args.Headers())
-	}
-	if err != nil {
-		err = fmt.Errorf("%w: %w", ErrInvalidJob, err)
-		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job cancelled, its delivery does not verify",
-			slog.Int64("job_id", job.ID), slog.String("webhook_id", args.WebhookID), slog.String("error", err.Error()))
+	if args.decodeErr != nil {
+		err := fmt.Errorf("%w: its arguments do not decode: %w", ErrInvalidJob, args.decodeErr)
+		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job cancelled, its arguments do not decode",
+			slog.Int64("job_id", job.ID), slog.String("error", err.Error()))
 		return nil, river.JobCancel(err)
 	}
+	e, err := vf.v.UnwrapIgnoringTimestamp(args.Body, args.Headers())
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrInvalidJob, err)
+		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job's delivery does not verify under the worker's secrets; it will be retried (check OPENAI_WEBHOOK_SECRET and the rotation's old secret)",
+			slog.Int64("job_id", job.ID), slog.String("webhook_id", args.WebhookID),
+			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts),
+			slog.String("cause", causeOf(err)), slog.String("error", err.Error()))
+		return nil, err
+	}
 	return e, nil
+}
+
+// causeOf names the core sentinel behind a verification failure.
+func causeOf(err error) string {
+	for _, s := range []error{core.ErrNoMatchingSignature, core.ErrInvalidSignatureHeader, core.ErrMissingHeader, core.ErrInvalidTimestamp, core.ErrMalformedEvent, core.ErrBodyTooLarge} {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return "unknown"
 }
 
 type worker struct {
@@ -126,22 +149,22 @@ func (vf verify) logUnhandled(ctx context.Context, job *river.Job[EventArgs], e 
 	}
 }
 
-type txWorker struct {
+type txWorker[TTx any] struct {
 	river.WorkerDefaults[EventArgs]
 	verify
-	pool *pgxpool.Pool
-	h    TxHandler
+	db TxBeginner[TTx]
+	h  TxHandler[TTx]
 }
 
 // Work verifies the job's delivery, then runs the handler and completes the job in one
 // transaction.
-func (w *txWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
+func (w *txWorker[TTx]) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 	e, err := w.event(ctx, job)
 	if err != nil {
 		return err
 	}
 	ctx = core.NewContext(ctx, e)
-	tx, err := w.pool.Begin(ctx)
+	tx, err := w.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("riverjobs: begin the job's transaction: %w", err)
 	}
@@ -149,18 +172,23 @@ func (w *txWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 		// After Commit this does nothing. It must run even when ctx is done.
 		rollbackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = tx.Rollback(rollbackCtx)
+		_ = w.db.Rollback(rollbackCtx, tx)
 	}()
 	if err := w.h.HandleEventTx(ctx, tx, e); err != nil {
 		return err
 	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+	// JobCompleteTx needs the driver's type only to type-check tx; it works through the
+	// client in ctx. The interface type keeps this package free of any driver.
+	if _, err := river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, tx, job); err != nil {
+		if errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("%w: job %d is no longer running in this attempt", ErrJobLost, job.ID)
+		}
 		return fmt.Errorf("riverjobs: complete job %d in its transaction: %w", job.ID, err)
 	}
 	if err := ownsCompletion(ctx, tx, job); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := w.db.Commit(ctx, tx); err != nil {
 		return fmt.Errorf("riverjobs: commit job %d: %w", job.ID, err)
 	}
 	w.logUnhandled(ctx, job, e)
@@ -168,12 +196,12 @@ func (w *txWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 }
 
 // ownsCompletion checks, inside tx, that the completion JobCompleteTx wrote is this
-// attempt's. JobCompleteTx changes the row only while it is running, but reports no
+// attempt's. JobCompleteTx changes the row only while it is running, but may report no
 // error when it is not: if River rescued the job meanwhile, it may be retryable, or
 // running (or completed) in another worker's attempt, and committing would apply the
 // handler's writes a second time.
-func ownsCompletion(ctx context.Context, tx pgx.Tx, job *river.Job[EventArgs]) error {
-	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+func ownsCompletion[TTx any](ctx context.Context, tx TTx, job *river.Job[EventArgs]) error {
+	client, err := river.ClientFromContextSafely[TTx](ctx)
 	if err != nil {
 		return fmt.Errorf("riverjobs: job %d: %w", job.ID, err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
+	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 func main() {
@@ -87,7 +88,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pool, riverjobs.TxHandlerFunc(
+	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](
 		func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			// Commits together with the job's completion, or not at all.
 			_, err := tx.Exec(ctx, `INSERT INTO webhook_events (webhook_id, event_id, type, data)

@@ -1,0 +1,183 @@
+package riverjobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/webhookkit/openai-webhooks/core"
+)
+
+// Queue is a River client with the webhook worker, started: the one value a program
+// needs. It is the core.Handler of any adapter's Handler (an Enqueuer: it stores each
+// verified delivery as a job and the adapter answers 200), and it lists and replays the
+// dead letters. Make it with Start or StartTx (PostgreSQL, or any River driver), with
+// sqlitejobs.Open (a local SQLite file), or with Open (no workers: a receiver whose jobs
+// other processes work, or a command-line tool). Stop it with Stop.
+type Queue[TTx any] struct {
+	*Enqueuer[TTx]
+
+	client   *river.Client[TTx]
+	started  bool
+	closers  []func() error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start runs River's migrations on driver's database, starts a River client with the
+// webhook worker of h (NewWorker) and returns the queue. It sets what is easy to forget:
+// completed jobs are kept as long as uniqueness by webhook-id must hold (72 h, or the
+// uniqueness period if longer), the attempts (25) and the queue (river.QueueDefault);
+// opts change them (WithMaxAttempts, WithQueue, WithMaxWorkers, WithRiverConfig, …).
+//
+//	q, err := riverjobs.Start(ctx, riverpgxv5.New(pool), verifier, mux)
+//	…
+//	http.Handle("POST /webhooks/openai", nethttp.Handler(verifier, q))
+//	…
+//	defer q.Stop(context.Background())
+//
+// A handler that writes to the same database can do so in the job's transaction: use
+// StartTx. ctx bounds the start only: the queue runs until Stop.
+func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], v *core.Verifier, h core.Handler, opts ...Option) (*Queue[TTx], error) {
+	if v == nil {
+		return nil, errors.New("riverjobs.Start: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
+	}
+	if h == nil {
+		return nil, errors.New("riverjobs.Start: nil core.Handler")
+	}
+	return start(ctx, driver, opts, func(w []WorkerOption) river.Worker[EventArgs] { return NewWorker(v, h, w...) })
+}
+
+// StartTx is Start with a transactional handler: each job's handler runs in a
+// transaction on db that also marks the job completed (NewTxWorker), so its writes
+// happen exactly once. db is the application's handle on the database driver was made
+// with: pgxtx.New(pool) for riverpgxv5.New(pool), riverjobs.SQL(db) for
+// riversqlite.New(db). h is typically a TxMux.
+func StartTx[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], db TxBeginner[TTx], v *core.Verifier, h TxHandler[TTx], opts ...Option) (*Queue[TTx], error) {
+	if v == nil {
+		return nil, errors.New("riverjobs.StartTx: nil *core.Verifier: pass the verifier of the receiving endpoint (core.NewVerifierFromEnv)")
+	}
+	if db == nil {
+		return nil, errors.New("riverjobs.StartTx: nil TxBeginner: pass pgxtx.New(pool) or riverjobs.SQL(db), on the database of the driver")
+	}
+	if h == nil {
+		return nil, errors.New("riverjobs.StartTx: nil TxHandler")
+	}
+	return start(ctx, driver, opts, func(w []WorkerOption) river.Worker[EventArgs] { return NewTxWorker(v, db, h, w...) })
+}
+
+// Open runs River's migrations on driver's database (unless WithoutMigrations) and
+// returns a queue that works no jobs: it stores deliveries (for a receiver whose jobs
+// other processes work), lists dead letters and replays them (for a command-line tool).
+// WorkerOptions and WithMaxWorkers do nothing here.
+func Open[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts ...Option) (*Queue[TTx], error) {
+	return start(ctx, driver, opts, nil)
+}
+
+// start makes the queue; with worker nil, the client is insert-only and not started.
+func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts []Option, worker func([]WorkerOption) river.Worker[EventArgs]) (q *Queue[TTx], err error) {
+	qc, err := newQueueConfig(opts)
+	closeAll := func() error {
+		var errs []error
+		for _, c := range slices.Backward(qc.closers) {
+			errs = append(errs, c.Close())
+		}
+		return errors.Join(errs...)
+	}
+	defer func() {
+		if err != nil {
+			_ = closeAll()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if driver == nil {
+		return nil, errors.New("riverjobs: nil River driver: pass riverpgxv5.New(pool) or riversqlite.New(db)")
+	}
+	ec, err := enqueuerConfigOf(qc.enqueuer)
+	if err != nil {
+		return nil, err
+	}
+	wc := newWorkerConfig(qc.worker)
+	if !qc.noMigrate {
+		if err := Migrate(ctx, driver); err != nil {
+			return nil, err
+		}
+	}
+	cfg := &river.Config{
+		Logger:                      wc.logger,
+		CompletedJobRetentionPeriod: max(DefaultUniquePeriod, ec.uniquePeriod),
+		MaxAttempts:                 ec.maxAttempts,
+	}
+	if worker != nil {
+		cfg.Workers = river.NewWorkers()
+		if err := river.AddWorkerSafely(cfg.Workers, worker(qc.worker)); err != nil {
+			return nil, fmt.Errorf("riverjobs: register the webhook worker: %w", err)
+		}
+		cfg.Queues = map[string]river.QueueConfig{ec.queue: {MaxWorkers: qc.maxWorkers}}
+	}
+	for _, f := range qc.tune {
+		f(cfg)
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("riverjobs: River client: %w", err)
+	}
+	q = &Queue[TTx]{Enqueuer: newEnqueuer(client, ec), client: client}
+	if worker != nil {
+		// River stops hard when Start's context ends; the queue runs until Stop.
+		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+			return nil, fmt.Errorf("riverjobs: start River: %w", err)
+		}
+		q.started = true
+	}
+	q.closers = []func() error{closeAll}
+	return q, nil
+}
+
+// Migrate runs River's migrations up on driver's database; it does nothing when they are
+// applied already. Start, StartTx and Open call it unless given WithoutMigrations.
+func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("riverjobs: River's migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("riverjobs: run River's migrations: %w", err)
+	}
+	return nil
+}
+
+// Client returns the queue's River client: for River UI (riverui), subscriptions, or
+// River's own API.
+func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
+
+// Stop stops working jobs: it lets jobs in progress finish until ctx is done, then
+// cancels them (their transactions roll back and the jobs run again after a restart),
+// and closes what WithCloser gave. Deliveries still arriving are refused (500, OpenAI
+// retries): stop the HTTP server first. Calls after the first return its result.
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	q.stopOnce.Do(func() {
+		var errs []error
+		if q.started {
+			if err := q.client.Stop(ctx); err != nil {
+				// Running jobs did not finish in time: cancel them, and wait for that.
+				cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopCancelWait)
+				errs = append(errs, q.client.StopAndCancel(cancelCtx))
+				cancel()
+			}
+		}
+		for _, c := range q.closers {
+			errs = append(errs, c())
+		}
+		q.stopErr = errors.Join(errs...)
+	})
+	return q.stopErr
+}
