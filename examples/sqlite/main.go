@@ -158,7 +158,7 @@ func mountRiverUI[TTx any](ctx context.Context, routes *http.ServeMux, client *r
 		return nil
 	}
 	if user == "" || password == "" {
-		return errors.New("River UI: set both RIVER_UI_USER and RIVER_UI_PASSWORD, or neither (no UI)")
+		return errors.New("set both RIVER_UI_USER and RIVER_UI_PASSWORD for River UI, or neither (no UI)")
 	}
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil),
@@ -166,10 +166,10 @@ func mountRiverUI[TTx any](ctx context.Context, routes *http.ServeMux, client *r
 		Prefix:    "/riverui",
 	})
 	if err != nil {
-		return fmt.Errorf("River UI: %w", err)
+		return fmt.Errorf("start River UI: %w", err)
 	}
 	if err := ui.Start(ctx); err != nil {
-		return fmt.Errorf("River UI: %w", err)
+		return fmt.Errorf("start River UI: %w", err)
 	}
 	routes.Handle("/riverui/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()

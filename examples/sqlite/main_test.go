@@ -66,7 +66,7 @@ func (w *listeningToStdout) Write(p []byte) (int, error) {
 }
 
 func TestServes(t *testing.T) {
-	t.Chdir(t.TempDir()) // the default DATABASE_PATH, webhooks.db, is created here
+	t.Chdir(t.TempDir())             // the default DATABASE_PATH, webhooks.db, is created here
 	conformance.CheckExample(t, run) // the events are processed in the background: see the other tests
 	if _, err := os.Stat("webhooks.db"); err != nil {
 		t.Fatalf("the default database file: %v", err)
@@ -394,4 +394,3 @@ func TestRiverUIBehindBasicAuth(t *testing.T) {
 		}
 	}
 }
-
