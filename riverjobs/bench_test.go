@@ -22,8 +22,7 @@ import (
 // every delivery the same webhook-id (found already queued).
 func BenchmarkEnqueueOverHTTP(b *testing.B) {
 	const senders = 8
-	_, url := database(b)
-	server := httptest.NewServer(nethttp.Handler(mustVerifier(b), riverjobs.NewEnqueuer(newClient(b, url, nil, "", nil)), nethttp.WithLogger(quiet)))
+	server := httptest.NewServer(nethttp.Handler(mustVerifier(b), riverjobs.NewEnqueuer(newClient(b, postgres(b), nil, "", nil)), nethttp.WithLogger(quiet)))
 	b.Cleanup(server.Close)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
 

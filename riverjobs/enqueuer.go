@@ -13,9 +13,9 @@ import (
 
 // uniqueStates returns the job states in which a webhook-id blocks a new job: every
 // state but cancelled. River requires available, pending, running and scheduled. A
-// cancelled job is one whose stored delivery failed verification (or one cancelled on
+// cancelled job is one whose stored arguments did not decode (or one cancelled on
 // purpose): it must not keep OpenAI's genuine redelivery of that webhook-id out of the
-// queue.
+// queue. A discarded job (a dead letter) does: it is replayed, not queued again.
 func uniqueStates() []rivertype.JobState {
 	return []rivertype.JobState{
 		rivertype.JobStateAvailable,

@@ -2,6 +2,7 @@ package riverjobs_test
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
@@ -18,7 +18,91 @@ import (
 	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
-// The receiver: verify, store the delivery as a River job, answer 200.
+// One call to a running queue on PostgreSQL: River's migrations, the client with the
+// webhook worker, completed jobs kept 72 h. The queue is the adapter's handler: each
+// delivery is answered 200 once its job is stored, and the mux's handlers run in the
+// background, with retries and dead letters.
+func ExampleStart() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	verifier, err := core.NewVerifierFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := core.NewMux()
+	core.On(events, core.BatchCompleted, func(ctx context.Context, e *core.Event, data core.BatchData) error {
+		log.Printf("batch %s completed", data.ID)
+		return nil // an error makes River retry the job
+	})
+	queue, err := riverjobs.Start(ctx, riverpgxv5.New(pool), verifier, events)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer queue.Stop(context.Background())
+	http.Handle("POST /webhooks/openai", nethttp.Handler(verifier, queue))
+	log.Fatal(http.ListenAndServe(":3000", nil))
+}
+
+// Typed dispatch in the job's transaction: one handler per event type, each with the
+// transaction and the event's data decoded; the handler's writes and the job's
+// completion commit together, so each delivery's effect happens exactly once.
+func ExampleStartTx() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	verifier, err := core.NewVerifierFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := riverjobs.NewTxMux[pgx.Tx]()
+	riverjobs.OnTx(events, core.BatchCompleted, func(ctx context.Context, tx pgx.Tx, e *core.Event, data core.BatchData) error {
+		_, err := tx.Exec(ctx, `INSERT INTO batches_done (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
+		return err // an error rolls the insert back and River retries the job
+	})
+	queue, err := riverjobs.StartTx(ctx, riverpgxv5.New(pool), pgxtx.New(pool), verifier, events)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer queue.Stop(context.Background())
+	http.Handle("POST /webhooks/openai", nethttp.Handler(verifier, queue))
+	log.Fatal(http.ListenAndServe(":3000", nil))
+}
+
+// Dead letters and replay without running workers, as a command-line tool does: the
+// workers of the running application pick the replayed jobs up.
+func ExampleOpen() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	queue, err := riverjobs.Open(ctx, riverpgxv5.New(pool), riverjobs.WithoutMigrations())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer queue.Stop(ctx)
+	letters, err := queue.DeadLetters(ctx, 100)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range letters {
+		fmt.Printf("%s %s after %d attempts, %s: %s\n", d.WebhookID, d.EventType, d.Attempts, d.FailedAt.Format("2006-01-02 15:04"), d.LastError)
+		if _, err := queue.Replay(ctx, d.WebhookID); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// The receiver alone, on a River client of your own: verify, store the delivery as a
+// River job, answer 200; workers run elsewhere.
 func ExampleNewEnqueuer() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -26,11 +110,7 @@ func ExampleNewEnqueuer() {
 		log.Fatal(err)
 	}
 	// River's tables, once (or: river migrate-up --database-url "$DATABASE_URL").
-	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	if err := riverjobs.Migrate(ctx, riverpgxv5.New(pool)); err != nil {
 		log.Fatal(err)
 	}
 	verifier, err := core.NewVerifierFromEnv()
@@ -46,8 +126,8 @@ func ExampleNewEnqueuer() {
 	log.Fatal(http.ListenAndServe(":3000", nil))
 }
 
-// The worker: the handler's writes and the job's completion commit together, so each
-// delivery's effect in PostgreSQL happens exactly once.
+// The worker on a River client of your own: the handler's writes and the job's
+// completion commit together, in a transaction opened through your pool.
 func ExampleNewTxWorker() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -67,6 +147,9 @@ func ExampleNewTxWorker() {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
+		// While a job row exists its webhook-id is not queued again: keep completed
+		// jobs as long as OpenAI may deliver again.
+		CompletedJobRetentionPeriod: riverjobs.DefaultUniquePeriod,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -106,24 +189,9 @@ func ExampleEnqueuer_EnqueueTx() {
 	log.Fatal(http.ListenAndServe(":3000", nil))
 }
 
-// Typed dispatch in the job's transaction: one handler per event type, each with the
-// transaction and the event's data decoded; a type without a handler completes its job.
+// OnTx with your own struct: the fields you need, decoded from the event's data.
 func ExampleOnTx() {
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	verifier, err := core.NewVerifierFromEnv()
-	if err != nil {
-		log.Fatal(err)
-	}
 	events := riverjobs.NewTxMux[pgx.Tx]()
-	riverjobs.OnTx(events, core.BatchCompleted, func(ctx context.Context, tx pgx.Tx, e *core.Event, data core.BatchData) error {
-		_, err := tx.Exec(ctx, `INSERT INTO batches_done (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
-		return err // an error rolls the insert back and River retries the job
-	})
-	// Your own struct works as well, with the fields you need.
 	type failure struct {
 		ID string `json:"id"`
 	}
@@ -131,17 +199,6 @@ func ExampleOnTx() {
 		_, err := tx.Exec(ctx, `INSERT INTO batches_failed (event_id, batch_id) VALUES ($1, $2)`, e.ID, data.ID)
 		return err
 	})
-	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pgxtx.New(pool), events))
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers: workers,
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		log.Fatal(err)
-	}
-	<-client.Stopped()
+	fmt.Println("registered")
+	// Output: registered
 }

@@ -34,7 +34,8 @@ func (r recordErrors) HandlePanic(context.Context, *rivertype.JobRow, any, strin
 // back (ErrJobLost), or the delivery's row would be written twice.
 func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 	const rescueAfter = time.Second
-	pool, url := database(t)
+	pg := postgres(t)
+	pool := pg.pool
 	ctx := context.Background()
 	short := func(cfg *river.Config) {
 		cfg.JobTimeout = rescueAfter / 2
@@ -46,7 +47,7 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 		w := river.NewWorkers()
 		river.AddWorker(w, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
 			n := attempts.Add(1)
-			if err := insertRow(ctx, tx, e, fmt.Sprint("attempt ", n)); err != nil {
+			if err := insertRow(ctx, pg, tx, e, fmt.Sprint("attempt ", n)); err != nil {
 				return err
 			}
 			if n == 1 {
@@ -59,12 +60,12 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 	}
 
 	// The leader runs River's rescuer (RescueStuckJobsAfter).
-	leader := newClient(t, url, workers(), "elsewhere", short)
+	leader := newClient(t, pg, workers(), "elsewhere", short)
 	waitFor(t, "a leader elected", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_leader WHERE leader_id = $1`, leader.ID()) == 1, nil
+		return count(t, pg, `SELECT count(*) FROM river_leader WHERE leader_id = $1`, leader.ID()) == 1, nil
 	})
 	slowErrors := recordErrors{errs: make(chan error, 4)}
-	newClient(t, url, workers(), river.QueueDefault, func(cfg *river.Config) {
+	newClient(t, pg, workers(), river.QueueDefault, func(cfg *river.Config) {
 		cfg.JobTimeout = -1 // no timeout: the hanging attempt keeps its transaction
 		cfg.RescueStuckJobsAfter = rescueAfter
 		cfg.ErrorHandler = slowErrors
@@ -78,7 +79,7 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 			close(release)
 		}
 	})
-	q := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil))
+	q := riverjobs.NewEnqueuer(newClient(t, pg, nil, "", nil))
 	if err := q.HandleEvent(ctx, mustUnwrap(t, signed(t, "wh_slow"))); err != nil {
 		t.Fatal(err)
 	}
@@ -94,9 +95,9 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 	if err := leader.Stop(stopCtx); err != nil {
 		t.Fatal(err)
 	}
-	newClient(t, url, workers(), river.QueueDefault, short) // the new leader rescues the job
+	newClient(t, pg, workers(), river.QueueDefault, short) // the new leader rescues the job
 	waitFor(t, "the second attempt to complete the job", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed' AND attempt = 2`) == 1, nil
+		return count(t, pg, `SELECT count(*) FROM river_job WHERE state = 'completed' AND attempt = 2`) == 1, nil
 	})
 
 	close(release) // the first attempt wakes up and tries to complete the job
@@ -108,10 +109,10 @@ func TestWorkerWhoseJobWasTakenOverRollsBack(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the first attempt returned no error within 30 s")
 	}
-	if n := count(t, pool, `SELECT count(*) FROM handled`); n != 1 {
+	if n := count(t, pg, `SELECT count(*) FROM handled`); n != 1 {
 		t.Fatalf("%d rows, want 1 (the second attempt's)", n)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM handled WHERE worker = 'attempt 2'`); n != 1 {
+	if n := count(t, pg, `SELECT count(*) FROM handled WHERE worker = 'attempt 2'`); n != 1 {
 		t.Fatal("the row is not the second attempt's")
 	}
 }

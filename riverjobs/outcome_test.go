@@ -1,6 +1,7 @@
 package riverjobs_test
 
 import (
+	"database/sql"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -8,20 +9,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testotel"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 )
 
-// A webhook-id sent twice through the Enqueuer on a real PostgreSQL: the second is
+// A webhook-id sent twice through the Enqueuer on a real PostgreSQL and a real SQLite file: the second is
 // answered duplicate (River's UniqueSkippedAsDuplicate), logged as the idempotency
 // store's duplicates are, and counted duplicate by otelwebhooks.
 func TestRedeliveryIsAnsweredAndCountedDuplicate(t *testing.T) {
-	pool, url := database(t)
+	onBothDrivers(t, testRedeliveryIsDuplicate[pgx.Tx], testRedeliveryIsDuplicate[*sql.Tx])
+}
+
+func testRedeliveryIsDuplicate[TTx any](t *testing.T, b *env[TTx]) {
 	meter := testotel.New(t)
 	var logs testkit.LockedBuffer
-	srv := httptest.NewServer(nethttp.Handler(mustVerifier(t), riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil)),
+	srv := httptest.NewServer(nethttp.Handler(mustVerifier(t), riverjobs.NewEnqueuer(newClient(t, b, nil, "", nil)),
 		nethttp.WithObserver(meter.Observer), nethttp.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 	t.Cleanup(srv.Close)
 
@@ -33,7 +39,7 @@ func TestRedeliveryIsAnsweredAndCountedDuplicate(t *testing.T) {
 			t.Fatalf("delivery %d: %d %s %v, want 200 %s", i+1, status, answer, err, want)
 		}
 	}
-	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != 1 {
+	if n := count(t, b, `SELECT count(*) FROM river_job`); n != 1 {
 		t.Fatalf("%d jobs, want 1", n)
 	}
 	if n := strings.Count(logs.String(), `level=INFO msg="openai-webhooks: duplicate delivery acknowledged" webhook_id=wh_sent_twice`); n != 1 {

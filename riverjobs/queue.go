@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 
@@ -107,7 +108,7 @@ func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts []
 	}
 	wc := newWorkerConfig(qc.worker)
 	if !qc.noMigrate {
-		if err := Migrate(ctx, driver); err != nil {
+		if err := migrate(ctx, driver, wc.logger); err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +146,12 @@ func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts []
 // Migrate runs River's migrations up on driver's database; it does nothing when they are
 // applied already. Start, StartTx and Open call it unless given WithoutMigrations.
 func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
-	migrator, err := rivermigrate.New(driver, nil)
+	return migrate(ctx, driver, nil)
+}
+
+// migrate is Migrate logging to logger (nil: slog.Default()).
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("riverjobs: River's migrations: %w", err)
 	}

@@ -2,9 +2,12 @@ package riverjobs_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -12,31 +15,35 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
-	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // Two receivers (net/http and gin) on one database, every delivery sent four times at
 // once over both, two worker clients whose handler fails after writing on the first two
 // attempts of some deliveries: in the end one row and one job per delivery.
 func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
+	onBothDrivers(t, testConcurrentRedeliveries[pgx.Tx], testConcurrentRedeliveries[*sql.Tx])
+}
+
+func testConcurrentRedeliveries[TTx any](t *testing.T, b *env[TTx]) {
 	const deliveries, copies = 30, 4
-	pool, url := database(t)
-	ctx := context.Background()
-	urls := receivers(t, url)
+	urls := receivers(t, b)
 
 	var handled testkit.Counter
 	flaky := func(id string) bool { return strings.HasSuffix(id, "0") || strings.HasSuffix(id, "7") }
 	for _, name := range []string{"w1", "w2"} {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+		river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), b.tx, riverjobs.TxHandlerFunc[TTx](func(ctx context.Context, tx TTx, e *core.Event) error {
 			n := handled.Add(e.WebhookID)
-			if err := insertRow(ctx, tx, e, name); err != nil {
+			if err := insertRow(ctx, b, tx, e, name); err != nil {
 				return err
 			}
 			if flaky(e.WebhookID) && n <= 2 {
@@ -44,7 +51,7 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 			}
 			return nil
 		}), riverjobs.WithLogger(quiet)))
-		newClient(t, url, workers, river.QueueDefault, nil)
+		newClient(t, b, workers, river.QueueDefault, nil)
 	}
 
 	httpClient := &http.Client{}
@@ -81,38 +88,28 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 
 	// Every job was stored before its 200: wait for all of them to be finished.
 	waitFor(t, "every job finished", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE finalized_at IS NULL`) == 0, nil
+		return count(t, b, `SELECT count(*) FROM river_job WHERE finalized_at IS NULL`) == 0, nil
 	})
-	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != deliveries {
+	if n := count(t, b, `SELECT count(*) FROM river_job`); n != deliveries {
 		t.Fatalf("%d jobs for %d deliveries, want one each", n, deliveries)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`); n != deliveries {
+	if n := count(t, b, `SELECT count(*) FROM river_job WHERE state = 'completed'`); n != deliveries {
 		t.Fatalf("%d of %d jobs completed", n, deliveries)
 	}
-	rows, err := pool.Query(ctx, `SELECT webhook_id, count(*) FROM handled GROUP BY webhook_id`)
-	if err != nil {
-		t.Fatal(err)
+	if n := count(t, b, `SELECT count(*) FROM handled`); n != deliveries {
+		t.Errorf("%d rows for %d deliveries, want exactly one each", n, deliveries)
 	}
-	perID, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
-		ID string
-		N  int
-	}])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(perID) != deliveries {
-		t.Fatalf("rows for %d deliveries, want %d", len(perID), deliveries)
-	}
-	for _, r := range perID {
-		if r.N != 1 {
-			t.Errorf("%s: %d rows, want exactly 1", r.ID, r.N)
+	for i := range deliveries {
+		id := fmt.Sprintf("wh_%02d", i)
+		if n := count(t, b, `SELECT count(*) FROM handled WHERE webhook_id = $1`, id); n != 1 {
+			t.Errorf("%s: %d rows, want exactly 1", id, n)
 		}
 		want := 1
-		if flaky(r.ID) {
+		if flaky(id) {
 			want = 3
 		}
-		if got := handled.Get(r.ID); got != want {
-			t.Errorf("%s: handler ran %d times, want %d", r.ID, got, want)
+		if got := handled.Get(id); got != want {
+			t.Errorf("%s: handler ran %d times, want %d", id, got, want)
 		}
 	}
 
@@ -120,24 +117,29 @@ func TestConcurrentRedeliveriesOverTwoReceiversHaveOneEffect(t *testing.T) {
 	if status, answer, err := send(httpClient, urls[1], signed(t, "wh_03")); err != nil || status != 200 {
 		t.Fatalf("redelivery after completion: %d %s %v, want 200", status, answer, err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != deliveries {
+	if n := count(t, b, `SELECT count(*) FROM river_job`); n != deliveries {
 		t.Fatalf("%d jobs after a redelivery of a completed one, want %d", n, deliveries)
 	}
 }
 
-// A job whose stored body was changed after signing, or whose arguments do not decode,
-// is cancelled and never reaches the handler; a genuine job next to them is handled.
-func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) {
-	_, url := database(t)
+// A job whose stored body was changed after signing never reaches the handler: its
+// attempts fail, logged at Error with the cause, and when they run out it is a dead
+// letter. A job whose arguments do not decode is cancelled at once. A genuine job next
+// to them is handled.
+func TestJobThatDoesNotVerifyNeverReachesTheHandler(t *testing.T) {
+	onBothDrivers(t, testJobThatDoesNotVerify[pgx.Tx], testJobThatDoesNotVerify[*sql.Tx])
+}
+
+func testJobThatDoesNotVerify[TTx any](t *testing.T, b *env[TTx]) {
 	ctx := context.Background()
 	var handled testkit.Counter
-	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewWorker(mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
+	var logs testkit.LockedBuffer
+	q := start(t, b, mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
 		handled.Add(e.WebhookID)
 		return nil
-	}), riverjobs.WithLogger(quiet)))
-	client := newClient(t, url, workers, river.QueueDefault, nil)
-	opts := riverjobs.NewEnqueuer(client).InsertOpts()
+	}), riverjobs.WithMaxAttempts(2), riverjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	client := q.Client()
+	opts := q.InsertOpts()
 
 	genuine := signed(t, "wh_genuine")
 	tampered := signed(t, "wh_tampered")
@@ -149,15 +151,13 @@ func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) 
 		}
 		return res.Job.ID
 	}
-	argsOf := func(d delivery) riverjobs.EventArgs {
-		return riverjobs.EventArgs{WebhookID: d.headers.ID, Timestamp: d.headers.Timestamp, Signature: d.headers.Signature, Body: d.body}
-	}
 	ids := map[string]int64{
 		"genuine":     insert(argsOf(genuine)),
 		"tampered":    insert(argsOf(tampered)),
 		"undecodable": insert(undecodableArgs{WebhookID: "wh_undecodable", Body: 42}),
 	}
-	want := map[string]rivertype.JobState{"genuine": rivertype.JobStateCompleted, "tampered": rivertype.JobStateCancelled, "undecodable": rivertype.JobStateCancelled}
+	want := map[string]rivertype.JobState{"genuine": rivertype.JobStateCompleted, "tampered": rivertype.JobStateDiscarded, "undecodable": rivertype.JobStateCancelled}
+	attempts := map[string]int{"genuine": 1, "tampered": 2, "undecodable": 1}
 	for name, id := range ids {
 		var job *rivertype.JobRow
 		waitFor(t, name+" job finalized", func() (bool, error) {
@@ -165,26 +165,36 @@ func TestJobThatDoesNotVerifyIsCancelledWithoutReachingTheHandler(t *testing.T) 
 			job, err = client.JobGet(ctx, id)
 			return err == nil && job.FinalizedAt != nil, err
 		})
-		if job.State != want[name] {
-			t.Errorf("%s job: %s, want %s (errors %v)", name, job.State, want[name], job.Errors)
+		if job.State != want[name] || job.Attempt != attempts[name] {
+			t.Errorf("%s job: %s after %d attempts, want %s after %d (errors %v)", name, job.State, job.Attempt, want[name], attempts[name], job.Errors)
 		}
-		if want[name] == rivertype.JobStateCancelled {
-			if job.Attempt != 1 || len(job.Errors) != 1 || !strings.Contains(job.Errors[0].Error, "does not hold a verifiable delivery") {
-				t.Errorf("%s job: attempt %d, errors %+v; want one attempt with ErrInvalidJob", name, job.Attempt, job.Errors)
+		if name != "genuine" {
+			if len(job.Errors) != job.Attempt || !strings.Contains(job.Errors[len(job.Errors)-1].Error, "does not hold a verifiable delivery") {
+				t.Errorf("%s job: errors %+v; want ErrInvalidJob on each attempt", name, job.Errors)
 			}
 		}
 	}
 	if handled.Get("wh_genuine") != 1 || handled.Total() != 1 {
 		t.Fatalf("handler calls: %d for wh_genuine, %d in all; want only wh_genuine, once", handled.Get("wh_genuine"), handled.Total())
 	}
-
-	// A cancelled job does not keep OpenAI's genuine redelivery of its webhook-id out.
-	redelivered := signed(t, "wh_tampered")
-	res, err := riverjobs.NewEnqueuer(client).Enqueue(ctx, mustUnwrap(t, redelivered))
-	if err != nil || res.UniqueSkippedAsDuplicate {
-		t.Fatalf("genuine redelivery after a cancelled forgery: %+v %v, want a new job", res, err)
+	if n := strings.Count(logs.String(), `level=ERROR msg="riverjobs: job's delivery does not verify`); n != 2 {
+		t.Errorf("%d Error logs of the tampered job, want one per attempt:\n%s", n, logs.String())
 	}
-	waitFor(t, "redelivery handled", func() (bool, error) { return handled.Get("wh_tampered") == 1, nil })
+	if !strings.Contains(logs.String(), `webhook_id=wh_tampered attempt=2 max_attempts=2 cause="no matching webhook signature"`) {
+		t.Errorf("the log does not name the job, its attempt and the cause:\n%s", logs.String())
+	}
+	letters, err := q.DeadLetters(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(letters) != 1 || letters[0].WebhookID != "wh_tampered" {
+		t.Fatalf("dead letters %+v, want the tampered job only", letters)
+	}
+}
+
+// argsOf is the job arguments of d.
+func argsOf(d delivery) riverjobs.EventArgs {
+	return riverjobs.EventArgs{WebhookID: d.headers.ID, Timestamp: d.headers.Timestamp, Signature: d.headers.Signature, Body: d.body}
 }
 
 // undecodableArgs has the kind of EventArgs but a body that is not base64 text.
@@ -205,7 +215,7 @@ func mustUnwrap(t testing.TB, d delivery) *core.Event {
 }
 
 // With PostgreSQL down, the delivery is not acknowledged: the adapter answers non-2xx,
-// so OpenAI retries it later.
+// so OpenAI retries it later. (sqlitejobs tests a full SQLite file.)
 func TestDatabaseDownAtEnqueueIsNotAcknowledged(t *testing.T) {
 	server := testpg.StartServer(t)
 	url := server.NewDatabase(t)
@@ -213,7 +223,7 @@ func TestDatabaseDownAtEnqueueIsNotAcknowledged(t *testing.T) {
 	if err := migrate(context.Background(), pool); err != nil {
 		t.Fatal(err)
 	}
-	urls := receivers(t, url)
+	urls := receivers(t, &env[pgx.Tx]{driver: func(t testing.TB) riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(testpg.Connect(t, url)) }})
 	httpClient := &http.Client{}
 	for _, u := range urls {
 		if status, answer, err := send(httpClient, u, signed(t, "wh_before")); err != nil || status != 200 {
@@ -235,18 +245,21 @@ func TestDatabaseDownAtEnqueueIsNotAcknowledged(t *testing.T) {
 // EnqueueTx stores the job with the caller's own writes: a rollback leaves neither, and
 // a second transaction enqueuing the same webhook-id finds it already queued.
 func TestEnqueueTxFollowsTheCallersTransaction(t *testing.T) {
-	pool, url := database(t)
+	onBothDrivers(t, testEnqueueTx[pgx.Tx], testEnqueueTx[*sql.Tx])
+}
+
+func testEnqueueTx[TTx any](t *testing.T, b *env[TTx]) {
 	ctx := context.Background()
-	q := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil))
+	q := riverjobs.NewEnqueuer(newClient(t, b, nil, "", nil))
 	e := mustUnwrap(t, signed(t, "wh_tx"))
 
 	inTx := func(commit bool) *rivertype.JobInsertResult {
-		tx, err := pool.Begin(ctx)
+		tx, err := b.tx.Begin(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer tx.Rollback(ctx)
-		if err := insertRow(ctx, tx, e, "caller"); err != nil {
+		defer b.tx.Rollback(ctx, tx)
+		if err := insertRow(ctx, b, tx, e, "caller"); err != nil {
 			t.Fatal(err)
 		}
 		res, err := q.EnqueueTx(ctx, tx, e)
@@ -254,14 +267,14 @@ func TestEnqueueTxFollowsTheCallersTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		if commit {
-			if err := tx.Commit(ctx); err != nil {
+			if err := b.tx.Commit(ctx, tx); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return res
 	}
 	inTx(false)
-	if jobs, rows := count(t, pool, `SELECT count(*) FROM river_job`), count(t, pool, `SELECT count(*) FROM handled`); jobs != 0 || rows != 0 {
+	if jobs, rows := count(t, b, `SELECT count(*) FROM river_job`), count(t, b, `SELECT count(*) FROM handled`); jobs != 0 || rows != 0 {
 		t.Fatalf("after rollback: %d jobs, %d rows; want none", jobs, rows)
 	}
 	if res := inTx(true); res.UniqueSkippedAsDuplicate {
@@ -270,65 +283,114 @@ func TestEnqueueTxFollowsTheCallersTransaction(t *testing.T) {
 	if res := inTx(true); !res.UniqueSkippedAsDuplicate {
 		t.Fatal("second enqueue of the same webhook-id was not a duplicate")
 	}
-	if jobs := count(t, pool, `SELECT count(*) FROM river_job`); jobs != 1 {
+	if jobs := count(t, b, `SELECT count(*) FROM river_job`); jobs != 1 {
 		t.Fatalf("%d jobs, want 1", jobs)
 	}
 }
 
-// A job that fails until its attempts run out is discarded; a redelivery meanwhile is
-// acknowledged without a new job; River's JobRetry replays it.
-func TestDiscardedJobIsNotQueuedAgainAndCanBeReplayed(t *testing.T) {
-	pool, url := database(t)
+// A job that fails until its attempts run out is a dead letter, listed with its
+// webhook-id, type, attempts and last error; a redelivery meanwhile is acknowledged
+// without a new job; Replay runs it again, and ReplayAll every dead letter.
+func TestDeadLetterIsNotQueuedAgainAndCanBeReplayed(t *testing.T) {
+	onBothDrivers(t, testDeadLetters[pgx.Tx], testDeadLetters[*sql.Tx])
+}
+
+func testDeadLetters[TTx any](t *testing.T, b *env[TTx]) {
 	ctx := context.Background()
 	var fail sync.Map
 	fail.Store("wh_dead", true)
+	fail.Store("wh_dead2", true)
 	var handled testkit.Counter
-	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewWorker(mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
+	q := start(t, b, mustVerifier(t), core.HandlerFunc(func(_ context.Context, e *core.Event) error {
 		handled.Add(e.WebhookID)
 		if _, ok := fail.Load(e.WebhookID); ok {
 			return errors.New("downstream unavailable")
 		}
 		return nil
-	})))
-	client := newClient(t, url, workers, river.QueueDefault, nil)
-	urls := receivers(t, url, riverjobs.WithMaxAttempts(2))
+	}), riverjobs.WithMaxAttempts(2))
+	srv := httptest.NewServer(nethttp.Handler(mustVerifier(t), q, nethttp.WithLogger(quiet)))
+	t.Cleanup(srv.Close)
+	urls := append(receivers(t, b, riverjobs.WithMaxAttempts(2)), srv.URL)
 	httpClient := &http.Client{}
-	d := signed(t, "wh_dead")
-	if status, answer, err := send(httpClient, urls[0], d); err != nil || status != 200 {
-		t.Fatalf("delivery: %d %s %v", status, answer, err)
+	before := time.Now()
+	for _, id := range []string{"wh_dead", "wh_dead2"} {
+		if status, answer, err := send(httpClient, urls[2], signed(t, id)); err != nil || status != 200 {
+			t.Fatalf("delivery: %d %s %v", status, answer, err)
+		}
 	}
-	waitFor(t, "job discarded", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'discarded'`) == 1, nil
+	waitFor(t, "jobs discarded", func() (bool, error) {
+		return count(t, b, `SELECT count(*) FROM river_job WHERE state = 'discarded'`) == 2, nil
 	})
 	if n := handled.Get("wh_dead"); n != 2 {
 		t.Fatalf("handler ran %d times, want 2 (WithMaxAttempts(2))", n)
 	}
-	if status, answer, err := send(httpClient, urls[1], d); err != nil || status != 200 {
-		t.Fatalf("redelivery of a discarded job: %d %s %v, want 200", status, answer, err)
-	}
-	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != 1 {
-		t.Fatalf("%d jobs after redelivery, want 1", n)
-	}
-	fail.Delete("wh_dead")
-	var id int64
-	if err := pool.QueryRow(ctx, `SELECT id FROM river_job`).Scan(&id); err != nil {
+	letters, err := q.DeadLetters(ctx, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.JobRetry(ctx, id); err != nil {
+	if len(letters) != 2 {
+		t.Fatalf("%d dead letters, want 2: %+v", len(letters), letters)
+	}
+	d := letters[0]
+	if d.WebhookID != "wh_dead" || d.EventType != core.BatchCompleted || d.Attempts != 2 || d.LastError != "downstream unavailable" ||
+		d.FailedAt.Before(before.Add(-time.Second)) || d.JobID == 0 || d.Queue != river.QueueDefault {
+		t.Fatalf("dead letter %+v, want wh_dead, batch.completed, 2 attempts, the handler's error, failed now", d)
+	}
+	if first, err := q.DeadLetters(ctx, 1); err != nil || len(first) != 1 || first[0].WebhookID != "wh_dead" {
+		t.Fatalf("DeadLetters(limit 1) = %+v %v, want the oldest", first, err)
+	}
+	for _, u := range urls[:2] {
+		if status, answer, err := send(httpClient, u, signed(t, "wh_dead")); err != nil || status != 200 || !strings.Contains(answer, "duplicate") {
+			t.Fatalf("redelivery of a dead letter: %d %s %v, want 200 duplicate", status, answer, err)
+		}
+	}
+	if n := count(t, b, `SELECT count(*) FROM river_job`); n != 2 {
+		t.Fatalf("%d jobs after redelivery, want 2", n)
+	}
+
+	if _, err := q.Replay(ctx, "wh_never"); !errors.Is(err, riverjobs.ErrNotReplayable) {
+		t.Fatalf("Replay(unknown) = %v, want ErrNotReplayable", err)
+	}
+	fail.Delete("wh_dead")
+	if _, err := q.Replay(ctx, "wh_dead"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "replayed job completed", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 1, nil
+		return count(t, b, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 1, nil
 	})
 	if n := handled.Get("wh_dead"); n != 3 {
 		t.Fatalf("handler ran %d times, want 3", n)
 	}
+	if _, err := q.Replay(ctx, "wh_dead"); !errors.Is(err, riverjobs.ErrNotReplayable) {
+		t.Fatalf("Replay(completed) = %v, want ErrNotReplayable", err)
+	}
+
+	// ReplayAll from a queue without workers, as a command-line tool would.
+	fail.Delete("wh_dead2")
+	tool, err := riverjobs.Open(ctx, b.driver(t), riverjobs.WithoutMigrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := tool.ReplayAll(ctx); err != nil || n != 1 {
+		t.Fatalf("ReplayAll = %d, %v; want 1", n, err)
+	}
+	if err := tool.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every job completed", func() (bool, error) {
+		return count(t, b, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 2, nil
+	})
+	if letters, err := q.DeadLetters(ctx, 0); err != nil || len(letters) != 0 {
+		t.Fatalf("dead letters after ReplayAll: %+v %v, want none", letters, err)
+	}
 }
 
 func TestEnqueueRefusesEventWithoutHeaders(t *testing.T) {
-	pool, url := database(t)
-	q := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil))
+	onBothDrivers(t, testEnqueueRefuses[pgx.Tx], testEnqueueRefuses[*sql.Tx])
+}
+
+func testEnqueueRefuses[TTx any](t *testing.T, b *env[TTx]) {
+	q := riverjobs.NewEnqueuer(newClient(t, b, nil, "", nil))
 	e, err := core.ParseEvent([]byte(`{"id":"evt_1","object":"event","created_at":1,"type":"batch.completed","data":{}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +398,7 @@ func TestEnqueueRefusesEventWithoutHeaders(t *testing.T) {
 	if err := q.HandleEvent(context.Background(), e); !errors.Is(err, riverjobs.ErrNoHeaders) {
 		t.Fatalf("HandleEvent(parsed event) = %v, want ErrNoHeaders", err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM river_job`); n != 0 {
+	if n := count(t, b, `SELECT count(*) FROM river_job`); n != 0 {
 		t.Fatalf("%d jobs, want 0", n)
 	}
 }

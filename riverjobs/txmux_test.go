@@ -2,6 +2,7 @@ package riverjobs_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -15,7 +16,6 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
-	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )
 
 // ownBatch is an application's own struct for the data of batch events.
@@ -24,7 +24,7 @@ type ownBatch struct {
 }
 
 // enqueueEvent stores a signed delivery of type typ with data {"id":dataID} as a job.
-func enqueueEvent(t *testing.T, enq *riverjobs.Enqueuer[pgx.Tx], webhookID string, typ core.EventType, dataID string) {
+func enqueueEvent[TTx any](t *testing.T, enq *riverjobs.Enqueuer[TTx], webhookID string, typ core.EventType, dataID string) {
 	t.Helper()
 	s, err := core.NewSigner(secret)
 	if err != nil {
@@ -46,20 +46,22 @@ func enqueueEvent(t *testing.T, enq *riverjobs.Enqueuer[pgx.Tx], webhookID strin
 // its data in the type it asked for, a failing one is rolled back and retried, and a
 // type without a handler completes its job, logged, with no effect.
 func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
-	pool, url := database(t)
+	onBothDrivers(t, testTxMux[pgx.Tx], testTxMux[*sql.Tx])
+}
+
+func testTxMux[TTx any](t *testing.T, b *env[TTx]) {
 	var attempts testkit.Counter
-	mux := riverjobs.NewTxMux[pgx.Tx]()
-	insert := func(ctx context.Context, tx pgx.Tx, e *core.Event, what string) error {
-		_, err := tx.Exec(ctx, `INSERT INTO handled (webhook_id, event_id, worker) VALUES ($1, $2, 'txmux')`, e.WebhookID, what)
-		return err
+	mux := riverjobs.NewTxMux[TTx]()
+	insert := func(ctx context.Context, tx TTx, e *core.Event, what string) error {
+		return b.exec(ctx, tx, `INSERT INTO handled (webhook_id, event_id, worker) VALUES ($1, $2, 'txmux')`, e.WebhookID, what)
 	}
-	riverjobs.OnTx(mux, core.BatchCompleted, func(ctx context.Context, tx pgx.Tx, e *core.Event, data core.BatchData) error {
+	riverjobs.OnTx(mux, core.BatchCompleted, func(ctx context.Context, tx TTx, e *core.Event, data core.BatchData) error {
 		return insert(ctx, tx, e, "canonical "+data.ID)
 	})
-	riverjobs.OnTx(mux, core.BatchExpired, func(ctx context.Context, tx pgx.Tx, e *core.Event, data *core.BatchData) error {
+	riverjobs.OnTx(mux, core.BatchExpired, func(ctx context.Context, tx TTx, e *core.Event, data *core.BatchData) error {
 		return insert(ctx, tx, e, "pointer "+data.ID)
 	})
-	riverjobs.OnTx(mux, core.BatchFailed, func(ctx context.Context, tx pgx.Tx, e *core.Event, data ownBatch) error {
+	riverjobs.OnTx(mux, core.BatchFailed, func(ctx context.Context, tx TTx, e *core.Event, data ownBatch) error {
 		if err := insert(ctx, tx, e, "own "+data.ID); err != nil {
 			return err
 		}
@@ -68,19 +70,19 @@ func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
 		}
 		return nil
 	})
-	riverjobs.OnTx(mux, core.BatchCancelled, func(ctx context.Context, tx pgx.Tx, e *core.Event, data map[string]any) error {
+	riverjobs.OnTx(mux, core.BatchCancelled, func(ctx context.Context, tx TTx, e *core.Event, data map[string]any) error {
 		return insert(ctx, tx, e, fmt.Sprint("map ", data["id"]))
 	})
-	mux.OnFunc(core.EvalRunFailed, func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+	mux.OnFunc(core.EvalRunFailed, func(ctx context.Context, tx TTx, e *core.Event) error {
 		return insert(ctx, tx, e, "untyped")
 	})
 
 	var logs testkit.LockedBuffer
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), pgxtx.New(pool), mux, riverjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
-	newClient(t, url, workers, river.QueueDefault, nil)
+	river.AddWorker(workers, riverjobs.NewTxWorker(mustVerifier(t), b.tx, mux, riverjobs.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
+	newClient(t, b, workers, river.QueueDefault, nil)
 
-	enq := riverjobs.NewEnqueuer(newClient(t, url, nil, "", nil))
+	enq := riverjobs.NewEnqueuer(newClient(t, b, nil, "", nil))
 	want := map[string]string{
 		"wh_canonical": "canonical batch_1",
 		"wh_pointer":   "pointer batch_2",
@@ -96,25 +98,18 @@ func TestTxMuxDispatchesTypedDataInTheJobsTransaction(t *testing.T) {
 	enqueueEvent(t, enq, "wh_unhandled", core.ResponseCompleted, "resp_1")
 
 	waitFor(t, "every job completed", func() (bool, error) {
-		return count(t, pool, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 6, nil
+		return count(t, b, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 6, nil
 	})
-	rows, err := pool.Query(context.Background(), `SELECT webhook_id, event_id FROM handled ORDER BY webhook_id`)
-	if err != nil {
-		t.Fatal(err)
+	if n := count(t, b, `SELECT count(*) FROM handled`); n != len(want) {
+		t.Errorf("%d rows, want %d: a failed attempt's insert was committed, or a handler did not run", n, len(want))
 	}
 	got := map[string]string{}
-	for rows.Next() {
-		var id, what string
-		if err := rows.Scan(&id, &what); err != nil {
-			t.Fatal(err)
-		}
-		if _, dup := got[id]; dup {
-			t.Errorf("%s has two rows: the failed attempt's insert was committed", id)
+	for id := range want {
+		var what string
+		if err := b.row(context.Background(), `SELECT event_id FROM handled WHERE webhook_id = $1`, id).Scan(&what); err != nil {
+			t.Fatalf("%s: %v", id, err)
 		}
 		got[id] = what
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("rows %v, want %v", got, want)

@@ -25,9 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
@@ -74,49 +72,32 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("PostgreSQL does not answer: %w", err)
 	}
 
-	// River's tables (the river CLI does the same: river migrate-up), then ours.
-	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-	if err != nil {
-		return err
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("run River's migrations: %w", err)
-	}
+	// Our table; River's come from its migrations, which StartTx runs.
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		return fmt.Errorf("create webhook_events: %w", err)
 	}
 
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjobs.NewTxWorker(verifier, pgxtx.New(pool), riverjobs.TxHandlerFunc[pgx.Tx](
-		func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
-			// Commits together with the job's completion, or not at all.
-			_, err := tx.Exec(ctx, `INSERT INTO webhook_events (webhook_id, event_id, type, data)
-				VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (webhook_id) DO NOTHING`,
-				e.WebhookID, e.ID, string(e.Type), string(e.Data))
-			if err != nil {
-				return err
-			}
-			logger.InfoContext(ctx, "handled", "type", e.Type, "event_id", e.ID, "webhook_id", e.WebhookID)
-			return nil
-		}), riverjobs.WithLogger(logger)))
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:  logger,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers: workers,
-		// Keep finished jobs as long as OpenAI may deliver again (72 h): while a job
-		// row exists, its webhook-id is not queued again.
-		CompletedJobRetentionPeriod: riverjobs.DefaultUniquePeriod,
+	events := riverjobs.TxHandlerFunc[pgx.Tx](func(ctx context.Context, tx pgx.Tx, e *core.Event) error {
+		// Commits together with the job's completion, or not at all.
+		_, err := tx.Exec(ctx, `INSERT INTO webhook_events (webhook_id, event_id, type, data)
+			VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (webhook_id) DO NOTHING`,
+			e.WebhookID, e.ID, string(e.Type), string(e.Data))
+		if err != nil {
+			return err
+		}
+		logger.InfoContext(ctx, "handled", "type", e.Type, "event_id", e.ID, "webhook_id", e.WebhookID)
+		return nil
 	})
+	// River's migrations, then the client with the webhook worker; completed jobs are
+	// kept 72 h, as long as OpenAI may deliver again (a webhook-id is queued once).
+	queue, err := riverjobs.StartTx(ctx, riverpgxv5.New(pool), pgxtx.New(pool), verifier, events, riverjobs.WithLogger(logger))
 	if err != nil {
 		return err
 	}
-	if err := client.Start(ctx); err != nil {
-		return fmt.Errorf("start River: %w", err)
-	}
 
 	routes := http.NewServeMux()
-	routes.Handle("POST /webhooks/openai", nethttp.Handler(verifier, riverjobs.NewEnqueuer(client), nethttp.WithLogger(logger)))
+	routes.Handle("POST /webhooks/openai", nethttp.Handler(verifier, queue, nethttp.WithLogger(logger)))
 	routes.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		if err := pool.Ping(r.Context()); err != nil {
 			logger.WarnContext(r.Context(), "health check: PostgreSQL does not answer", "error", err)
@@ -131,10 +112,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// transactions roll back and River works them again later).
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := client.Stop(stopCtx); err != nil {
-		cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = client.StopAndCancel(cancelCtx)
+	if err := queue.Stop(stopCtx); err != nil {
+		logger.Warn("stopping the queue", "error", err)
 	}
 	return serveErr
 }
