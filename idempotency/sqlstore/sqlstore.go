@@ -286,7 +286,7 @@ func (s *Store) sweep(ctx context.Context) {
 	s.sweeping = true
 	s.mu.Unlock()
 
-	_, err := s.db.ExecContext(context.WithoutCancel(ctx), s.sql.sweep)
+	_, err := s.db.ExecContext(ctx, s.sql.sweep)
 
 	s.mu.Lock()
 	s.sweeping = false
