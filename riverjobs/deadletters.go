@@ -13,9 +13,6 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// stopCancelWait bounds how long Stop waits for cancelled jobs to return.
-const stopCancelWait = 10 * time.Second
-
 // ErrNotReplayable means Replay found no job of the webhook-id that can be replayed:
 // none at all (never received, or removed after River's retention), or one that is
 // completed, or queued or running already.

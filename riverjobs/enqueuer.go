@@ -35,6 +35,7 @@ func uniqueStates() []rivertype.JobState {
 type Enqueuer[TTx any] struct {
 	client *river.Client[TTx]
 	opts   river.InsertOpts
+	batch  *batcher[TTx]
 }
 
 // NewEnqueuer returns an Enqueuer inserting with c, a River client on any driver
@@ -49,7 +50,8 @@ func NewEnqueuer[TTx any](c *river.Client[TTx], opts ...EnqueuerOption) *Enqueue
 }
 
 func newEnqueuer[TTx any](c *river.Client[TTx], cfg enqueuerConfig) *Enqueuer[TTx] {
-	return &Enqueuer[TTx]{client: c, opts: insertOpts(cfg)}
+	opts := insertOpts(cfg)
+	return &Enqueuer[TTx]{client: c, opts: opts, batch: &batcher[TTx]{client: c, opts: opts}}
 }
 
 func insertOpts(cfg enqueuerConfig) river.InsertOpts {
@@ -78,15 +80,18 @@ func (q *Enqueuer[TTx]) HandleEvent(ctx context.Context, e *core.Event) error {
 // Enqueue is HandleEvent returning River's result: res.UniqueSkippedAsDuplicate is true
 // when the webhook-id was queued already (e is then marked duplicate, as by
 // HandleEvent), and res.Job is then that earlier job.
+//
+// Deliveries enqueued at the same time are stored together, with one insert and one
+// commit (group commit): on a database that flushes each commit to disk, one flush
+// acknowledges them all. Each call still returns only once its own job is committed.
 func (q *Enqueuer[TTx]) Enqueue(ctx context.Context, e *core.Event) (*rivertype.JobInsertResult, error) {
 	args, err := NewEventArgs(e)
 	if err != nil {
 		return nil, err
 	}
-	opts := q.opts
-	res, err := q.client.Insert(ctx, args, &opts)
+	res, err := q.batch.insert(ctx, args)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotStored, err)
+		return nil, err
 	}
 	markDuplicate(e, res)
 	return res, nil

@@ -190,6 +190,11 @@ func testJobThatDoesNotVerify[TTx any](t *testing.T, b *env[TTx]) {
 	if len(letters) != 1 || letters[0].WebhookID != "wh_tampered" {
 		t.Fatalf("dead letters %+v, want the tampered job only", letters)
 	}
+	// A cancelled job can be replayed too (here it is cancelled again: it cannot decode).
+	row, err := q.Replay(ctx, "wh_undecodable")
+	if err != nil || row.ID != ids["undecodable"] || row.State != rivertype.JobStateAvailable {
+		t.Fatalf("Replay(cancelled) = %+v, %v; want job %d available", row, err, ids["undecodable"])
+	}
 }
 
 // argsOf is the job arguments of d.

@@ -3,6 +3,7 @@ package riverjobs_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -88,8 +89,14 @@ func testOldSecret[TTx any](t *testing.T, b *env[TTx]) {
 		t.Errorf("the log carries the signature or the body:\n%s", logs.String())
 	}
 
-	// The configuration fixed: the worker accepts the old secret too.
-	start(t, b, mustVerifier(t, core.WithSecret(old)), handler, slow)
+	// The configuration fixed: the worker accepts the old secret too. Replay makes the
+	// job, waiting for its next attempt, run at once.
+	fixed := start(t, b, mustVerifier(t, core.WithSecret(old)), handler, slow)
+	if row, err := fixed.Replay(ctx, "wh_rotated"); err != nil && !errors.Is(err, riverjobs.ErrNotReplayable) {
+		t.Fatal(err) // ErrNotReplayable: the fixed worker took the job first
+	} else if err == nil && row.ID != res.Job.ID {
+		t.Fatalf("Replay took job %d, want %d", row.ID, res.Job.ID)
+	}
 	waitFor(t, "the job completed", func() (bool, error) {
 		return count(t, b, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 1, nil
 	})

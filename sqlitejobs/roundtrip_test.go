@@ -8,10 +8,13 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/childproc"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
@@ -116,5 +119,68 @@ func TestReopenedFileWorksTheJobsStoredBefore(t *testing.T) {
 		if n := handled.Get(fmt.Sprintf("wh_%d", i)); n != 1 {
 			t.Errorf("wh_%d handled %d times, want 1", i, n)
 		}
+	}
+}
+
+// A process killed (SIGKILL) with a job's transaction open commits nothing; after a
+// restart on the file the job runs again, and its row is written once.
+func TestKilledProcessCommitsNothingAndItsJobRunsOnceAfterARestart(t *testing.T) {
+	path := dbPath(t)
+	ctx := context.Background()
+	setup := openFile(t, path)
+	if _, err := setup.Exec(processedSchema); err != nil {
+		t.Fatal(err)
+	}
+	// Stored by a receiver with no workers.
+	store, err := riverjobs.Open(ctx, riversqlite.New(setup), riverjobs.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := mustVerifier(t).Unwrap(signed(t, "wh_killed", "batch.completed").body, signed(t, "wh_killed", "batch.completed").headers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.HandleEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+
+	worker := childproc.Start(t, envChild+"=work", envPath+"="+path)
+	worker.Next(t, "handling wh_killed", 60*time.Second)
+	worker.Kill(t)
+	if n := count(t, setup, `SELECT count(*) FROM processed_events`); n != 0 {
+		t.Fatalf("%d rows committed by the killed process, want 0", n)
+	}
+	if n := count(t, setup, `SELECT count(*) FROM river_job WHERE state = 'running'`); n != 1 {
+		t.Fatalf("%d running jobs after the kill, want 1", n)
+	}
+
+	var handled testkit.Counter
+	mux := riverjobs.NewTxMux[*sql.Tx]()
+	mux.OnFunc(core.BatchCompleted, func(ctx context.Context, tx *sql.Tx, e *core.Event) error {
+		handled.Add(e.WebhookID)
+		_, err := tx.ExecContext(ctx, `INSERT INTO processed_events (webhook_id, type) VALUES (?, 'restarted')`, e.WebhookID)
+		return err
+	})
+	// Short timeouts, so that the test need not wait Start's two minutes for the rescue.
+	short := riverjobs.WithRiverConfig(func(cfg *river.Config) {
+		cfg.JobTimeout = time.Second
+		cfg.RescueStuckJobsAfter = 2 * time.Second
+	})
+	q, err := sqlitejobs.OpenTx(ctx, path, mustVerifier(t), mux, fast, short, riverjobs.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopAtEnd(t, q)
+	waitFor(t, "the job completed after the restart", func() (bool, error) {
+		return count(t, setup, `SELECT count(*) FROM river_job WHERE state = 'completed'`) == 1, nil
+	})
+	if n := count(t, setup, `SELECT count(*) FROM processed_events WHERE webhook_id = 'wh_killed' AND type = 'restarted'`); n != 1 {
+		t.Fatalf("%d rows of the restarted process, want 1", n)
+	}
+	if n := count(t, setup, `SELECT count(*) FROM processed_events`); n != 1 {
+		t.Fatalf("%d rows in all, want 1", n)
+	}
+	if n := handled.Get("wh_killed"); n != 1 {
+		t.Fatalf("handled %d times after the restart, want 1", n)
 	}
 }
