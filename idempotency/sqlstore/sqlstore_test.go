@@ -382,3 +382,37 @@ func deliver(t *testing.T, url, webhookID string) (int, string) {
 	answer, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(answer)
 }
+
+// A SQLite file whose write lock another connection keeps longer than the busy timeout:
+// Begin fails with a database error saying what to check (the adapter answers 503), and
+// succeeds once the lock is released.
+func TestLockedSQLiteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idem.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(100)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := sqlstore.NewSQLite(bg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := openSQLite(t, path)
+	tx, err := holder.BeginTx(bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO ` + sqlstore.DefaultTable + ` VALUES ('wh_other', 't', false, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	st, tok, err := s.Begin(bg, "wh_locked", time.Minute)
+	if err == nil || tok != "" || errors.Is(err, idempotency.ErrNotHeld) || !strings.Contains(err.Error(), "busy timeout") {
+		t.Fatalf("Begin while another connection holds the write lock = %v, %q, %v; want a database error pointing at the busy timeout", st, tok, err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, err := s.Begin(bg, "wh_locked", time.Minute); err != nil || st != idempotency.Claimed {
+		t.Fatalf("Begin after the lock was released = %v, %v; want claimed", st, err)
+	}
+}
