@@ -100,7 +100,7 @@ func (b *batcher[TTx]) insertBatch(batch []*insertRequest) {
 	defer cancel()
 	results, err := b.client.InsertMany(ctx, params)
 	if err == nil && len(results) != len(params) {
-		err = fmt.Errorf("River returned %d results for %d jobs", len(results), len(params))
+		err = fmt.Errorf("riverjobs: River returned %d results for %d jobs", len(results), len(params))
 	}
 	answered := make([]bool, len(params))
 	for i, req := range batch {

@@ -102,7 +102,12 @@ func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Ev
 	e, err := vf.v.UnwrapIgnoringTimestamp(args.Body, args.Headers())
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrInvalidJob, err)
-		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job's delivery does not verify under the worker's secrets; it will be retried (check OPENAI_WEBHOOK_SECRET and the rotation's old secret)",
+		next := "it will be retried"
+		if job.Attempt >= job.MaxAttempts {
+			next = "its attempts are spent: it is a dead letter, to replay once the secret is fixed"
+		}
+		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job's delivery does not verify under the worker's secrets (check OPENAI_WEBHOOK_SECRET, and core.WithSecret for a rotation's other secret)",
+			slog.String("next", next),
 			slog.Int64("job_id", job.ID), slog.String("webhook_id", args.WebhookID),
 			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts),
 			slog.String("cause", causeOf(err)), slog.String("error", err.Error()))

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,77 +13,18 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testbrowser"
 )
-
-// envSkipBrowser names the variable that, set to 1 (or true), skips the browser test on
-// a machine without Chromium instead of failing it. Under CI=true it is ignored.
-const envSkipBrowser = "OPENAI_WEBHOOKS_SKIP_BROWSER"
 
 // envScreenshot names the variable that asks the browser test to save a screenshot of
 // the inspector at this path (relative to the repository root), for docs/.
 const envScreenshot = "OPENAI_WEBHOOKS_SCREENSHOT"
 
-const browserMissing = "Chromium not found: install it (apt-get install -y chromium), or set " + envSkipBrowser + "=1 to skip the browser test"
-
-// chromiumPath finds Chromium, or fails the test saying how to install it (or skips it
-// when asked to, outside CI).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	path, skip, err := findChromium(exec.LookPath, os.Getenv)
-	switch {
-	case err != nil:
-		t.Fatal(err)
-	case skip:
-		fmt.Fprintf(os.Stderr, "\n!!! Chromium not found and %s is set: the browser test is SKIPPED !!!\n\n", envSkipBrowser)
-		t.Skip("Chromium not found and " + envSkipBrowser + " is set")
-	}
-	return path
-}
-
-// findChromium looks Chromium up on PATH. Without it, the answer is an error with the
-// install command, or skip when OPENAI_WEBHOOKS_SKIP_BROWSER is set and CI is not.
-func findChromium(lookPath func(string) (string, error), getenv func(string) string) (path string, skip bool, err error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
-		if path, err := lookPath(name); err == nil {
-			return path, false, nil
-		}
-	}
-	if ci, _ := strconv.ParseBool(getenv("CI")); ci {
-		return "", false, errors.New(browserMissing + " (CI=true: Chromium must be present)")
-	}
-	if skip, _ := strconv.ParseBool(getenv(envSkipBrowser)); skip {
-		return "", true, nil
-	}
-	return "", false, errors.New(browserMissing)
-}
-
-func TestFindChromium(t *testing.T) {
-	none := func(string) (string, error) { return "", exec.ErrNotFound }
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	if path, skip, err := findChromium(func(name string) (string, error) {
-		if name == "chromium" {
-			return "/usr/bin/chromium", nil
-		}
-		return "", exec.ErrNotFound
-	}, env(nil)); path != "/usr/bin/chromium" || skip || err != nil {
-		t.Errorf("found: %q %v %v", path, skip, err)
-	}
-	if _, skip, err := findChromium(none, env(nil)); skip || err == nil || !strings.Contains(err.Error(), "apt-get install -y chromium") {
-		t.Errorf("missing: skip %v, err %v; want a failure with the install command", skip, err)
-	}
-	if _, skip, err := findChromium(none, env(map[string]string{envSkipBrowser: "1"})); !skip || err != nil {
-		t.Errorf("missing, opted out: skip %v, err %v", skip, err)
-	}
-	if _, skip, err := findChromium(none, env(map[string]string{envSkipBrowser: "1", "CI": "true"})); skip || err == nil || !strings.Contains(err.Error(), "CI=true") {
-		t.Errorf("missing under CI: skip %v, err %v; want a failure", skip, err)
-	}
-}
-
 // TestInspectorBrowser drives the inspector in headless Chromium: rows appear live with
 // their verdicts, a refused delivery shows verify's diagnosis, Replay reaches the app,
 // and a hostile body stays text.
 func TestInspectorBrowser(t *testing.T) {
-	chrome := chromiumPath(t)
+	browser := testbrowser.New(t) // Chromium, or the install command (internal/testbrowser)
 	secret := newSecret(t)
 	app := startApp(t, secret)
 	p := startListen(t, nil, "--addr", "127.0.0.1:0", "--secret", secret, "--forward-to", app.URL+"/hooks", "--ui", "127.0.0.1:0")
@@ -97,14 +35,6 @@ func TestInspectorBrowser(t *testing.T) {
 		t.Fatalf("no inspector URL in listen's banner:\n%s", stderr)
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.WindowSize(1600, 900))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil { // starts the browser, without a timeout
-		t.Fatalf("starting Chromium (%s): %v", chrome, err)
-	}
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {

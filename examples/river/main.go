@@ -8,10 +8,15 @@
 //
 // On start it runs River's migrations and creates its own table. SIGINT or SIGTERM stop
 // it gracefully: the server stops taking deliveries, jobs in progress finish.
+//
+// With RIVER_UI_USER and RIVER_UI_PASSWORD set, it serves River UI at /riverui/ behind
+// HTTP basic auth with those credentials: queued, retrying and dead jobs, and a button
+// to retry them. With neither set there is no UI.
 package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +30,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"riverqueue.com/riverui"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/nethttp"
@@ -106,6 +113,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	uiCtx, stopUI := context.WithCancel(ctx)
+	defer stopUI()
+	if err := mountRiverUI(uiCtx, routes, queue.Client(), getenv, logger); err != nil {
+		_ = queue.Stop(context.Background())
+		return err
+	}
 	serveErr := serve(ctx, getenv, stdout, routes)
 
 	// Stop taking jobs and let those in progress finish; cancel them after 10 s (their
@@ -149,5 +162,42 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ha
 	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// mountRiverUI serves River UI at /riverui/ behind HTTP basic auth, with the credentials
+// in RIVER_UI_USER and RIVER_UI_PASSWORD. With neither set there is no UI (404). The
+// same function is in examples/sqlite: copy it as it is.
+func mountRiverUI[TTx any](ctx context.Context, routes *http.ServeMux, client *river.Client[TTx], getenv func(string) string, logger *slog.Logger) error {
+	user, password := getenv("RIVER_UI_USER"), getenv("RIVER_UI_PASSWORD")
+	if user == "" && password == "" {
+		return nil
+	}
+	if user == "" || password == "" {
+		return errors.New("set both RIVER_UI_USER and RIVER_UI_PASSWORD for River UI, or neither (no UI)")
+	}
+	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(client, nil),
+		Logger:    logger,
+		Prefix:    "/riverui",
+	})
+	if err != nil {
+		return fmt.Errorf("start River UI: %w", err)
+	}
+	if err := ui.Start(ctx); err != nil {
+		return fmt.Errorf("start River UI: %w", err)
+	}
+	routes.Handle("/riverui/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		// Both compared, in constant time, so that the answer's timing tells nothing.
+		userOK := subtle.ConstantTimeCompare([]byte(u), []byte(user))
+		passwordOK := subtle.ConstantTimeCompare([]byte(p), []byte(password))
+		if !ok || userOK&passwordOK != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="River UI", charset="UTF-8"`)
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	}))
 	return nil
 }

@@ -94,3 +94,61 @@ func TestStartFailsClearlyWithoutConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// River UI: behind basic auth with the credentials of the environment, listing the
+// delivery's job; absent without them.
+func TestRiverUIBehindBasicAuth(t *testing.T) {
+	_, databaseURL := testpg.NewPool(t)
+	baseURL, _ := conformance.StartExample(t, run, map[string]string{
+		core.EnvSecret: secret, "DATABASE_URL": databaseURL, "PORT": "0", "HOST": "127.0.0.1",
+		"RIVER_UI_USER": "admin", "RIVER_UI_PASSWORD": "s3cret",
+	})
+	signer, _ := core.NewSigner(secret)
+	body := []byte(`{"id":"evt_ui","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_ui"}}`)
+	if status, answer := post(t, baseURL+"/webhooks/openai", body, signer.Headers("wh_river_ui", time.Now(), body)); status != 200 {
+		t.Fatalf("delivery: %d %s", status, answer)
+	}
+	get := func(path, user, password string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, baseURL+path, nil)
+		if user != "" {
+			req.SetBasicAuth(user, password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(answer)
+	}
+	if status, _ := get("/riverui/", "", ""); status != http.StatusUnauthorized {
+		t.Errorf("River UI without credentials: %d, want 401", status)
+	}
+	if status, _ := get("/riverui/api/jobs?state=completed", "admin", "wrong"); status != http.StatusUnauthorized {
+		t.Errorf("River UI's API with a wrong password: %d, want 401", status)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, answer := get("/riverui/api/jobs?state=completed", "admin", "s3cret")
+		if status == 200 && strings.Contains(answer, "wh_river_ui") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("River UI's API does not list the completed job: %d %.300s", status, answer)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	_, otherURL := testpg.NewPool(t)
+	plain, _ := conformance.StartExample(t, run, map[string]string{
+		core.EnvSecret: secret, "DATABASE_URL": otherURL, "PORT": "0", "HOST": "127.0.0.1",
+	})
+	resp, err := http.Get(plain + "/riverui/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("River UI without RIVER_UI_USER: %d, want 404 (no UI)", resp.StatusCode)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/internal/childproc"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testpg"
 	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testpg.Run(m))
 }
 
 func serveStuckReplica(redisAddr, prefix, lease string) error {
@@ -77,7 +78,7 @@ func TestKilledHoldersClaimIsReclaimedAfterItsLease(t *testing.T) {
 	childURL := "http://" + next("listening on ")
 
 	var handled testkit.Counter
-	r := startReplicasWithStore(t, client, prefix, lease, func(_ context.Context, e *core.Event) error {
+	r := startReplicas(t, redisStores(t, client, prefix), lease, func(_ context.Context, e *core.Event) error {
 		handled.Add(e.WebhookID)
 		return nil
 	})

@@ -22,7 +22,6 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -30,27 +29,15 @@ const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// replicas runs two servers, one on net/http and one on gin, each with its own Redis
-// client to the same Redis, both dispatching to handle.
+// replicas runs two servers, one on net/http and one on gin, each with a store of its
+// own (its own connection) on the same shared database, both dispatching to handle.
 type replicas struct {
 	urls   [2]string
 	signer *core.Signer
 }
 
-func startReplicas(t *testing.T, lease time.Duration, handle core.HandlerFunc) *replicas {
+func startReplicas(t *testing.T, newStore func() idempotency.Store, lease time.Duration, handle core.HandlerFunc) *replicas {
 	t.Helper()
-	client := testredis.Start(t)
-	return startReplicasWithStore(t, client, fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano()), lease, handle)
-}
-
-// startReplicasWithStore is startReplicas on a given Redis and key prefix.
-func startReplicasWithStore(t *testing.T, client *redis.Client, prefix string, lease time.Duration, handle core.HandlerFunc) *replicas {
-	t.Helper()
-	newStore := func() idempotency.Store {
-		c := redis.NewClient(client.Options())
-		t.Cleanup(func() { c.Close() })
-		return redisstore.New(c, redisstore.WithPrefix(prefix))
-	}
 	v, err := core.NewVerifier(secret)
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +90,12 @@ func (r *replicas) send(i int, webhookID string) (int, string, error) {
 // 200 concurrent deliveries of 50 ids, each id four times, spread over both replicas:
 // every id's handler runs exactly once; the losers of a race get 200 duplicate or 409.
 func TestConcurrentDuplicatesAcrossReplicasRunOnce(t *testing.T) {
+	forEachStore(t, testConcurrentDuplicatesRunOnce)
+}
+
+func testConcurrentDuplicatesRunOnce(t *testing.T, newStore func() idempotency.Store) {
 	var handled testkit.Counter
-	r := startReplicas(t, 30*time.Second, func(_ context.Context, e *core.Event) error {
+	r := startReplicas(t, newStore, 30*time.Second, func(_ context.Context, e *core.Event) error {
 		handled.Add(e.WebhookID)
 		time.Sleep(5 * time.Millisecond) // widen the race window
 		return nil
@@ -147,8 +138,12 @@ func TestConcurrentDuplicatesAcrossReplicasRunOnce(t *testing.T) {
 // A handler that fails the first time answers 500 and releases the claim, so the retry,
 // here on the other replica, is processed.
 func TestFailedDeliveryIsRetriedOnTheOtherReplica(t *testing.T) {
+	forEachStore(t, testFailedDeliveryIsRetried)
+}
+
+func testFailedDeliveryIsRetried(t *testing.T, newStore func() idempotency.Store) {
 	var attempts testkit.Counter
-	r := startReplicas(t, 30*time.Second, func(_ context.Context, e *core.Event) error {
+	r := startReplicas(t, newStore, 30*time.Second, func(_ context.Context, e *core.Event) error {
 		if attempts.Add(e.WebhookID) == 1 {
 			return errors.New("database briefly down")
 		}
@@ -174,12 +169,16 @@ func TestFailedDeliveryIsRetriedOnTheOtherReplica(t *testing.T) {
 // leases and never run the handler a second time; once the holder succeeds, the retry is
 // a duplicate. (A dead holder's claim expires: TestKilledHoldersClaimIsReclaimedAfterItsLease.)
 func TestSlowHolderKeepsItsClaimPastTheLease(t *testing.T) {
+	forEachStore(t, testSlowHolderKeepsItsClaim)
+}
+
+func testSlowHolderKeepsItsClaim(t *testing.T, newStore func() idempotency.Store) {
 	const lease = 600 * time.Millisecond
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // never leave the handler hanging
 	var runs testkit.Counter
-	r := startReplicas(t, lease, func(ctx context.Context, e *core.Event) error {
+	r := startReplicas(t, newStore, lease, func(ctx context.Context, e *core.Event) error {
 		runs.Add(e.WebhookID)
 		<-release // the handler is slow, but alive
 		return nil
