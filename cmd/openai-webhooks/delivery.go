@@ -2,63 +2,27 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"sync"
-	"time"
 
-	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/inspector"
 )
 
-// Verdicts of a delivery, as printed, captured and shown by the inspector.
-const (
-	verdictAccepted  = "accepted"  // verified, handled (and forwarded with --forward-to)
-	verdictDuplicate = "duplicate" // verified, a webhook-id seen before
-	verdictRefused   = "refused"   // answered by listen with an error status
-	verdictReplayed  = "replayed"  // sent to the app again from the inspector
-)
-
-// delivery is what listen knows of one request POSTed at its path, or of one replay
-// from the inspector. It is filled while the request is handled and not changed once
-// it is in the history.
-type delivery struct {
-	N         int64
-	At        time.Time
-	Method    string
-	URI       string
-	Host      string
-	Header    http.Header
-	Body      []byte
-	Truncated bool // Body holds the first bytes only: the body was over the limit
-
-	Verdict   string
-	Status    int    // the status listen answered the sender (the app's when forwarded)
-	Reason    string // why it was refused
-	Event     *core.Event
-	App       *appResult // the app's answer, with --forward-to
-	ReplayOf  int64      // for a replay: the delivery it replays
-	Diagnosis string     // for a refused delivery, with the inspector: what verify says
-
-	handled bool // the next handler ran (the delivery verified)
+// pending is a delivery while the receiver handles it.
+type pending struct {
+	d       *inspector.Delivery
+	err     error // why it was refused
+	handled bool  // the next handler ran (the delivery verified)
 }
 
-// appResult is the answer of the app a delivery was forwarded to.
-type appResult struct {
-	Status      int
-	ContentType string
-	Body        []byte
-	Latency     time.Duration
-	Err         error // the app could not be reached or did not answer
+type pendingKey struct{}
+
+func withPending(ctx context.Context, p *pending) context.Context {
+	return context.WithValue(ctx, pendingKey{}, p)
 }
 
-type deliveryKey struct{}
-
-func withDelivery(ctx context.Context, d *delivery) context.Context {
-	return context.WithValue(ctx, deliveryKey{}, d)
-}
-
-func deliveryFrom(ctx context.Context) *delivery {
-	d, _ := ctx.Value(deliveryKey{}).(*delivery)
-	return d
+func pendingFrom(ctx context.Context) *pending {
+	p, _ := ctx.Value(pendingKey{}).(*pending)
+	return p
 }
 
 // seenIDs remembers the webhook-ids of the last deliveries that verified, so that with

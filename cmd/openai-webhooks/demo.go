@@ -15,6 +15,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -111,7 +112,7 @@ func runDemo(c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "%s demo: a receiver and a sender in one process, over loopback\n\n", progName)
 	fmt.Fprintf(c.stdout, "receiver  %s\n", url)
 	fmt.Fprintf(c.stdout, "          nethttp.Handler → core.Mux, idempotency.MemoryStore, body limit 1 MiB, tolerance %s\n", core.DefaultTolerance)
-	fmt.Fprintf(c.stdout, "secret    %s (made for this run by core.GenerateSecret)\n\n", redactSecret(secret))
+	fmt.Fprintf(c.stdout, "secret    %s (made for this run by core.GenerateSecret)\n\n", secrethint.Of(secret))
 
 	deliveries := demoDeliveries(signer, c.now())
 	client := &http.Client{Timeout: 10 * time.Second}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/capture"
 	"github.com/webhookkit/openai-webhooks/internal/testkit"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
@@ -254,11 +255,11 @@ func TestReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := parseRawRequest(captured)
+	req, err := capture.Parse(captured)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := app.last().body; !bytes.Equal(got, req.body) {
+	if got := app.last().body; !bytes.Equal(got, req.Body) {
 		t.Errorf("the re-signed replay changed the body")
 	}
 
@@ -278,29 +279,36 @@ func TestReplay(t *testing.T) {
 	}
 }
 
-// TestCaptureNumberingContinues: a second listen on the same directory numbers after
-// the files already there, so ls keeps listing in arrival order.
-func TestCaptureNumberingContinues(t *testing.T) {
+// TestReplayResignsOnlyGenuine: replay --secret re-signs only a capture whose signature
+// verifies under the secret; a forgery POSTed to listen goes out as captured (and is
+// refused again) unless --force says otherwise.
+func TestReplayResignsOnlyGenuine(t *testing.T) {
+	secret := newSecret(t)
+	app := startApp(t, secret)
 	dir := t.TempDir()
-	for _, name := range []string{"000007-20260101T000000.000Z-wh_a.http", "notes.txt"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	p := startListen(t, nil, "--addr", "127.0.0.1:0", "--secret", secret, "--capture", dir)
+	body := sampleEvent(core.BatchCompleted, time.Now())
+	if status, _ := post(t, p.url, newSigner(t, newSecret(t)).Headers("wh_forgery", time.Now(), body), "application/json", body); status != http.StatusBadRequest {
+		t.Fatalf("a forgery was answered %d, want 400", status)
 	}
-	c, err := newCaptureDir(dir)
-	if err != nil {
-		t.Fatal(err)
+	p.waitFor(t, p.stdout, "webhook-id wh_forgery")
+	files, err := filepath.Glob(filepath.Join(dir, "*.http"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("captures %v (%v), want one", files, err)
 	}
-	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	path, err := c.save(&delivery{N: 1, At: at, Method: http.MethodPost, URI: "/hooks", Header: http.Header{"Webhook-Id": {"wh_../../x y"}}})
-	if err != nil {
-		t.Fatal(err)
+	target := app.URL + "/hooks"
+
+	r := runCLI(t, "", nil, "replay", files[0], "--to", target, "--secret", secret)
+	wantCode(t, r, 1)
+	wantContains(t, "replay of a forgery", r.stdout, "webhook-id wh_forgery  as captured (not re-signed: its signature does not verify under the secret; --force re-signs it)  400 Bad Request")
+	if n := app.calls.Get("wh_forgery"); n != 0 {
+		t.Fatalf("the app ran its handler %d times for a forgery", n)
 	}
-	if want := filepath.Join(dir, "000008-20261206T100000.000Z-wh_xy.http"); path != want {
-		t.Fatalf("saved as %s, want %s", path, want)
-	}
-	files, err := captureFiles([]string{dir})
-	if err != nil || len(files) != 2 || files[1] != path {
-		t.Fatalf("captureFiles = %v, %v", files, err)
-	}
+
+	r = runCLI(t, "", nil, "replay", files[0], "--to", target, "--secret", secret, "--force")
+	wantCode(t, r, 0)
+	wantContains(t, "replay --force", r.stdout, "webhook-id wh_forgery  re-signed  202 Accepted")
+
+	// --force signs with the secret: without one it is a usage error.
+	wantCode(t, runCLI(t, "", nil, "replay", files[0], "--to", target, "--force"), 2)
 }

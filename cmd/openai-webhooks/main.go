@@ -332,13 +332,3 @@ func (c *cli) readBody(path string) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// redactSecret keeps the prefix and a few characters of a secret for display.
-func redactSecret(s string) string {
-	s = strings.TrimSpace(s)
-	const keep = 10
-	if len(s) <= keep {
-		return s
-	}
-	return s[:keep] + "…"
-}

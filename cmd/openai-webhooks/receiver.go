@@ -13,22 +13,26 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/capture"
+	"github.com/webhookkit/openai-webhooks/internal/forward"
+	"github.com/webhookkit/openai-webhooks/internal/inspector"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
-// receiver is listen's endpoint: it reads each delivery, captures it, verifies it (and
-// forwards it), and reports it to the printer and the inspector's history.
+// receiver is listen's endpoint: it reads each delivery, verifies it (and forwards it),
+// captures it, and reports it to the printer and the inspector.
 type receiver struct {
 	secret    string
+	verifier  *core.Verifier
 	path      string
 	forwardTo string // "" without --forward-to
 	client    *http.Client
 	endpoint  http.Handler // the verifying middleware and what follows it
 	out       *deliveryPrinter
 	errOut    io.Writer
-	capture   *captureDir // nil without --capture
-	history   *history    // nil without --ui
-	seen      *seenIDs    // with --forward-to: webhook-ids that verified
+	capture   *capture.Dir         // nil without --capture
+	inspector *inspector.Inspector // nil without --ui
+	seen      *seenIDs             // with --forward-to: webhook-ids that verified
 	seq       atomic.Int64
 	now       func() time.Time
 }
@@ -40,12 +44,13 @@ const maxDeliveryBytes = 1 << 20
 // that answers 200 {"received":true}, or, with --forward-to, without a store in front
 // of the forward to the app.
 func (rc *receiver) build(v *core.Verifier) {
+	rc.verifier = v
 	opts := []nethttp.Option{
 		nethttp.WithLogger(slog.New(slog.DiscardHandler)),
 		nethttp.WithObserver(statusObserver{}),
 		nethttp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, status int, err error) {
-			if d := deliveryFrom(r.Context()); d != nil {
-				d.Reason = err.Error()
+			if p := pendingFrom(r.Context()); p != nil {
+				p.d.Reason, p.err = err.Error(), err
 			}
 			nethttp.WriteError(w, r, status, err)
 		}),
@@ -57,14 +62,14 @@ func (rc *receiver) build(v *core.Verifier) {
 			writeJSONBody(w, http.StatusOK, []byte(`{"received":true}`))
 		})
 	} else {
-		rc.client = newTargetClient(forwardTimeout)
+		rc.client = forward.NewClient(forwardTimeout)
 		rc.seen = newSeenIDs(10000)
 		next = forwardHandler(rc.client, rc.forwardTo)
 	}
 	handled := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if d := deliveryFrom(r.Context()); d != nil {
-			d.handled = true
-			d.Event, _ = nethttp.EventFrom(r)
+		if p := pendingFrom(r.Context()); p != nil {
+			p.handled = true
+			p.d.Event, _ = nethttp.EventFrom(r)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -84,38 +89,60 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		nethttp.WriteError(w, r, http.StatusMethodNotAllowed, errors.New("method not allowed: webhooks are POSTed"))
 		return
 	}
-	d := &delivery{N: rc.seq.Add(1), At: rc.now(), Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header.Clone()}
+	d := &inspector.Delivery{N: rc.seq.Add(1), At: rc.now(), Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header.Clone()}
 	// Keep the raw body (up to one byte over the limit, so the middleware still sees
 	// a body that is too large) and give the middleware the same bytes.
 	d.Body, _ = io.ReadAll(io.LimitReader(r.Body, maxDeliveryBytes+1))
 	d.Truncated = len(d.Body) > maxDeliveryBytes
 	r.Body = readCloser{io.MultiReader(bytes.NewReader(d.Body), r.Body), r.Body}
-	if rc.capture != nil {
-		if _, err := rc.capture.save(d); err != nil {
-			fmt.Fprintf(rc.errOut, "%s listen: capturing delivery #%d: %v\n", progName, d.N, err)
-		}
-	}
-	rc.endpoint.ServeHTTP(w, r.WithContext(withDelivery(r.Context(), d)))
+	p := &pending{d: d}
+	rc.endpoint.ServeHTTP(w, r.WithContext(withPending(r.Context(), p)))
 	switch {
-	case d.handled && rc.seen != nil && rc.seen.add(d.Header.Get(core.HeaderID)):
-		d.Verdict = verdictDuplicate
-	case d.handled:
-		d.Verdict = verdictAccepted
+	case p.handled && rc.seen != nil && rc.seen.add(d.Header.Get(core.HeaderID)):
+		d.Verdict = inspector.Duplicate
+	case p.handled:
+		d.Verdict = inspector.Accepted
 	case d.Reason == "" && d.Status == http.StatusOK: // the idempotency store answered
-		d.Verdict = verdictDuplicate
+		d.Verdict = inspector.Duplicate
 	default:
-		d.Verdict = verdictRefused
+		d.Verdict = inspector.Refused
 		if d.Reason == "" {
 			d.Reason = fmt.Sprintf("answered %d", d.Status)
 		}
-		if rc.history != nil && d.Status == http.StatusBadRequest {
-			d.Diagnosis = inspectorDiagnosis(rc.secret, d.Body, d.Header, d.At)
+	}
+	d.Genuine = d.Verdict != inspector.Refused || rc.genuineRefusal(d, p.err)
+	if rc.capture != nil {
+		// After the verdict: a refused delivery's capture counts against the budget.
+		if _, err := rc.capture.Save(d.N, d.At, captureRequest(d), d.Verdict == inspector.Refused); err != nil {
+			fmt.Fprintf(rc.errOut, "%s listen: capturing delivery #%d: %v\n", progName, d.N, err)
 		}
 	}
 	rc.out.report(d)
-	if rc.history != nil {
-		rc.history.add(d)
+	if rc.inspector != nil {
+		rc.inspector.Add(d)
 	}
+}
+
+// genuineRefusal reports whether a delivery refused with err still carries a signature
+// that verifies under the secret: refused for its age, or for a body that is not an
+// event (which is parsed after the signature is checked). Every other refusal is a
+// forgery, another secret's delivery or an unreadable one, and is never re-signed.
+func (rc *receiver) genuineRefusal(d *inspector.Delivery, err error) bool {
+	switch {
+	case err == nil || d.Truncated:
+		return false
+	case errors.Is(err, core.ErrMalformedEvent):
+		return true
+	case errors.Is(err, core.ErrTimestampTooOld), errors.Is(err, core.ErrTimestampTooNew):
+		// One verification, as a fresh forgery costs: never more work than the refusal.
+		return rc.verifier.VerifyIgnoringTimestamp(d.Body, core.HeadersFrom(d.Header)) == nil
+	default:
+		return false
+	}
+}
+
+func captureRequest(d *inspector.Delivery) capture.Request {
+	return capture.Request{Method: d.Method, URI: d.URI, Host: d.Host, Header: d.Header, Body: d.Body}
 }
 
 // statusObserver records on each delivery the status it was answered with, as the
@@ -125,8 +152,8 @@ type statusObserver struct{}
 func (statusObserver) StartDelivery(ctx context.Context) context.Context { return ctx }
 
 func (statusObserver) EndDelivery(ctx context.Context, o core.Delivery) {
-	if d := deliveryFrom(ctx); d != nil {
-		d.Status = o.Status
+	if p := pendingFrom(ctx); p != nil {
+		p.d.Status = o.Status
 	}
 }
 
