@@ -193,6 +193,15 @@ func TestInspectorBrowser(t *testing.T) {
 		t.Fatal("the page shows the secret")
 	}
 
+	// A forgery is offered no re-signing Replay.
+	if !eval(`document.querySelector('#rows tr[data-webhook-id="wh_forged"] button[data-action="replay"]').disabled`) {
+		t.Error("the forged delivery's Replay button is enabled: it would re-sign a forgery")
+	}
+	// Webhook-ids and event types never wrap mid-word.
+	if !eval(`[...document.querySelectorAll("#rows td.wid, #rows td.type")].every(td => getComputedStyle(td).whiteSpace === "nowrap" && getComputedStyle(td).wordBreak === "normal")`) {
+		t.Error("webhook-id or event type cells may wrap mid-word")
+	}
+
 	// Replay reaches the app again and shows up as a new row.
 	before := app.calls.Get("wh_accepted")
 	do("replaying", chromedp.Click(row("wh_accepted", inspector.Accepted)+` button[data-action="replay"]`),
