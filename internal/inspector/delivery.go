@@ -45,9 +45,16 @@ type Delivery struct {
 	Genuine bool
 }
 
-// size is what d costs the history's byte bound: its body and the app's answer.
+// size is what d costs the history's byte bound: its body, its headers (up to 64 KiB a
+// request) and the app's answer.
 func (d *Delivery) size() int64 {
 	n := int64(len(d.Body))
+	for name, values := range d.Header {
+		n += int64(len(name))
+		for _, v := range values {
+			n += int64(len(v))
+		}
+	}
 	if d.App != nil {
 		n += int64(len(d.App.Body))
 	}

@@ -78,7 +78,8 @@ func refused(n int64, size int) *inspector.Delivery {
 // The history keeps the last deliveries within its count and its bytes; the list
 // carries no bodies, and one delivery's body is fetched on its own.
 func TestHistoryBoundsAndList(t *testing.T) {
-	in := inspector.New(inspector.Config{Receiver: "http://127.0.0.1:3000/webhooks/openai", MaxDeliveries: 5, MaxBytes: 3 << 20})
+	const maxBytes = 3<<20 + 4<<10 // three bodies of 1 MiB and their headers
+	in := inspector.New(inspector.Config{Receiver: "http://127.0.0.1:3000/webhooks/openai", MaxDeliveries: 5, MaxBytes: maxBytes})
 	base := serve(t, in)
 	for n := int64(1); n <= 4; n++ {
 		in.Add(refused(n, 1<<20))
@@ -88,7 +89,7 @@ func TestHistoryBoundsAndList(t *testing.T) {
 	for _, d := range info.Deliveries {
 		ns = append(ns, d.N)
 	}
-	if fmt.Sprint(ns) != "[4 3 2]" || info.History != 5 || info.HistoryBytes != 3<<20 {
+	if fmt.Sprint(ns) != "[4 3 2]" || info.History != 5 || info.HistoryBytes != maxBytes {
 		t.Fatalf("kept %v (%+v), want [4 3 2]: 3 MiB of bodies", ns, info)
 	}
 	if size > 4096 {
@@ -251,5 +252,25 @@ func TestAllowedHost(t *testing.T) {
 		if got := inspector.AllowedHost(tc.host, tc.configured); got != tc.want {
 			t.Errorf("AllowedHost(%q, %q) = %v", tc.host, tc.configured, got)
 		}
+	}
+}
+
+// BenchmarkList is GET /api/deliveries with a full history of refused 1 MiB deliveries:
+// the list costs the summaries, not the bodies.
+func BenchmarkList(b *testing.B) {
+	in := inspector.New(inspector.Config{MaxDeliveries: 500, MaxBytes: 1 << 40})
+	for n := int64(1); n <= 500; n++ {
+		in.Add(refused(n, 1<<20))
+	}
+	h := in.Handler("127.0.0.1")
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/api/deliveries", nil)
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+		b.SetBytes(int64(w.Body.Len()))
 	}
 }
