@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -11,9 +11,35 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/diagnose"
-	"github.com/webhookkit/openai-webhooks/internal/forward"
+	"github.com/webhookkit/openai-webhooks/internal/capture"
 	"github.com/webhookkit/openai-webhooks/internal/inspector"
+	"github.com/webhookkit/openai-webhooks/internal/listener"
 )
+
+// listenOutput is where listen's deliveries go: the printer and, with --ui, the inspector.
+type listenOutput struct {
+	printer   *deliveryPrinter
+	inspector *inspector.Inspector // nil without --ui; set before the receiver serves
+	verifier  *core.Verifier
+}
+
+func (o *listenOutput) report(d *inspector.Delivery) {
+	o.printer.report(d)
+	if o.inspector != nil {
+		o.inspector.Add(d)
+	}
+}
+
+// newListenParts wires listen's receiver to its printer (stdout) and problems (stderr).
+func newListenParts(opts listenOptions, secret string, v *core.Verifier, capDir *capture.Dir, stdout, stderr io.Writer, now func() time.Time) (*listener.Receiver, *listenOutput) {
+	out := &listenOutput{printer: &deliveryPrinter{w: stdout, json: opts.json, now: now}, verifier: v}
+	rcv := listener.New(listener.Config{
+		Secret: secret, Verifier: v, Path: opts.path, ForwardTo: opts.forwardTo, Capture: capDir, Now: now,
+		Report: out.report, Ignored: out.printer.ignored,
+		Problem: func(err error) { fmt.Fprintf(stderr, "%s listen: %v\n", progName, err) },
+	})
+	return rcv, out
+}
 
 // inspectorAddr reads --ui: a port alone ("4000" or ":4000") is on 127.0.0.1, so the
 // inspector is only reachable from this machine unless a host is given.
@@ -32,17 +58,16 @@ func inspectorAddr(v string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// newInspector is the inspector of rc, for the receiver at receiverURL, keeping
-// maxDeliveries deliveries within maxBytes of bodies.
-func newInspector(rc *receiver, receiverURL string, maxDeliveries int, maxBytes int64) *inspector.Inspector {
+// newInspector is the inspector of listen's receiver at receiverURL.
+func newInspector(rcv *listener.Receiver, out *listenOutput, opts listenOptions, receiverURL string) *inspector.Inspector {
 	cfg := inspector.Config{
-		Receiver: receiverURL, ForwardTo: rc.forwardTo, MaxDeliveries: maxDeliveries, MaxBytes: maxBytes, Now: rc.now,
+		Receiver: receiverURL, ForwardTo: opts.forwardTo, MaxDeliveries: opts.history, MaxBytes: opts.historyBytes,
 		Diagnose: func(d *inspector.Delivery) string {
-			return inspectorDiagnosis(rc.verifier, d.Body, d.Header, d.At)
+			return inspectorDiagnosis(out.verifier, d.Body, d.Header, d.At)
 		},
 	}
-	if rc.forwardTo != "" {
-		cfg.Replay = rc.replay
+	if opts.forwardTo != "" {
+		cfg.Replay = rcv.Replay
 	}
 	return inspector.New(cfg)
 }
@@ -53,39 +78,4 @@ func newInspector(rc *receiver, receiverURL string, maxDeliveries int, maxBytes 
 func inspectorDiagnosis(v *core.Verifier, body []byte, header http.Header, at time.Time) string {
 	d := diagnose.Verifier(v, diagnose.Delivery{Body: body, Headers: core.HeadersFrom(header), Header: header}, diagnose.At(at.Truncate(time.Second)))
 	return reportText(d, header, 88)
-}
-
-// replay sends genuine delivery orig to the app again, re-signed with listen's secret
-// (a fresh timestamp, the same webhook-id and body), and records the result as a new
-// delivery. On failure it returns the status for the API and an error fit to show.
-func (rc *receiver) replay(ctx context.Context, orig *inspector.Delivery) (*inspector.Delivery, int, error) {
-	signer, err := core.NewSigner(rc.secret)
-	if err != nil {
-		return nil, http.StatusConflict, errors.New("listen's secret is a public key (whpk_): it verifies but cannot sign a replay")
-	}
-	id := orig.Header.Get(core.HeaderID)
-	if id == "" {
-		id = core.NewWebhookID()
-	}
-	now := rc.now()
-	header := make(http.Header)
-	signer.Headers(id, now, orig.Body).Set(header)
-	header.Set("Content-Type", orig.Header.Get("Content-Type"))
-	if header.Get("Content-Type") == "" {
-		header.Set("Content-Type", "application/json")
-	}
-	d := &inspector.Delivery{N: rc.seq.Add(1), At: now, Method: http.MethodPost, URI: forward.TargetURI(rc.forwardTo), Host: forward.TargetHost(rc.forwardTo),
-		Header: header, Body: orig.Body, Verdict: inspector.Replayed, ReplayOf: orig.N, Genuine: true}
-	if e, err := core.ParseEvent(orig.Body); err == nil {
-		e.WebhookID, e.Timestamp = id, now.Truncate(time.Second)
-		d.Event = e
-	}
-	d.App = forward.Post(ctx, rc.client, rc.forwardTo, header, orig.Body)
-	d.Status = d.App.Status
-	if d.App.Status == 0 {
-		d.Status = http.StatusBadGateway
-	}
-	rc.out.report(d)
-	rc.inspector.Add(d)
-	return d, http.StatusOK, nil
 }

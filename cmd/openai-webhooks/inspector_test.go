@@ -19,7 +19,6 @@ type inspectorSetup struct {
 	secret   string
 	receiver *httptest.Server // deliveries go to receiver.URL + /webhooks/openai
 	ui       *httptest.Server
-	rc       *receiver
 }
 
 func startInspector(t *testing.T, secret, forwardTo string, keep int) *inspectorSetup {
@@ -28,15 +27,12 @@ func startInspector(t *testing.T, secret, forwardTo string, keep int) *inspector
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := &receiver{
-		secret: secret, path: "/webhooks/openai", forwardTo: forwardTo, now: time.Now, errOut: io.Discard,
-		out: &deliveryPrinter{w: io.Discard, now: time.Now},
-	}
-	rc.build(v)
-	s := &inspectorSetup{secret: secret, rc: rc, receiver: httptest.NewServer(rc)}
+	opts := listenOptions{path: "/webhooks/openai", forwardTo: forwardTo, history: keep}
+	rcv, out := newListenParts(opts, secret, v, nil, io.Discard, io.Discard, time.Now)
+	s := &inspectorSetup{secret: secret, receiver: httptest.NewServer(rcv)}
 	t.Cleanup(s.receiver.Close)
-	rc.inspector = newInspector(rc, s.receiver.URL+"/webhooks/openai", keep, 0)
-	s.ui = httptest.NewServer(rc.inspector.Handler("127.0.0.1"))
+	out.inspector = newInspector(rcv, out, opts, s.receiver.URL+"/webhooks/openai")
+	s.ui = httptest.NewServer(out.inspector.Handler("127.0.0.1"))
 	t.Cleanup(s.ui.Close)
 	return s
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/internal/capture"
 	"github.com/webhookkit/openai-webhooks/internal/forward"
 	"github.com/webhookkit/openai-webhooks/internal/inspector"
+	"github.com/webhookkit/openai-webhooks/internal/listener"
 	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 )
 
@@ -125,21 +126,18 @@ func runListen(c *cli, args []string) error {
 		}
 		return err
 	}
-	rcv := &receiver{
-		secret: secret, path: opts.path, forwardTo: opts.forwardTo, now: c.now, errOut: c.stderr,
-		out: &deliveryPrinter{w: c.stdout, json: opts.json, now: c.now},
-	}
+	var capDir *capture.Dir
 	if opts.capture != "" {
-		if rcv.capture, err = capture.OpenDir(opts.capture, opts.captureBudget); err != nil {
+		if capDir, err = capture.OpenDir(opts.capture, opts.captureBudget); err != nil {
 			return fmt.Errorf("--capture: %w", err)
 		}
 	}
-	rcv.build(verifier)
-	return serveListen(c, rcv, opts, secret, source)
+	rcv, out := newListenParts(opts, secret, verifier, capDir, c.stdout, c.stderr, c.now)
+	return serveListen(c, rcv, out, opts, secret, source)
 }
 
 // serveListen runs the receiver (and the inspector) until SIGINT or SIGTERM.
-func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source string) error {
+func serveListen(c *cli, rcv *listener.Receiver, out *listenOutput, opts listenOptions, secret, source string) error {
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return fmt.Errorf("%w (is another receiver running there? choose another port with --addr)", err)
@@ -159,8 +157,8 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 			return fmt.Errorf("--ui: %w (choose another port)", err)
 		}
 		uiURL = receiverURL(uiLn.Addr(), opts.ui, "/")
-		rcv.inspector = newInspector(rcv, url, opts.history, opts.historyBytes)
-		servers = append(servers, rcv.inspector.Server(opts.ui))
+		out.inspector = newInspector(rcv, out, opts, url)
+		servers = append(servers, out.inspector.Server(opts.ui))
 		listeners = append(listeners, uiLn)
 	}
 	serveErr := make(chan error, len(servers))
@@ -179,7 +177,7 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 	if opts.forwardTo != "" {
 		fmt.Fprintf(c.stderr, "Forwarding every verified delivery, redeliveries included, to %s\n", opts.forwardTo)
 	}
-	if rcv.capture != nil {
+	if opts.capture != "" {
 		if opts.captureBudget > 0 {
 			fmt.Fprintf(c.stderr, "Capturing every delivery in %s (refused ones within %d MiB, the oldest removed first)\n", opts.capture, opts.captureBudget>>20)
 		} else {

@@ -1,9 +1,11 @@
-package main
+package listener
 
 import (
 	"context"
+	"net/http"
 	"sync"
 
+	"github.com/webhookkit/openai-webhooks/internal/forward"
 	"github.com/webhookkit/openai-webhooks/internal/inspector"
 )
 
@@ -25,8 +27,33 @@ func pendingFrom(ctx context.Context) *pending {
 	return p
 }
 
+// forwardHandler is the handler after verification with ForwardTo: it sends the
+// delivery to the app and answers the sender with the app's status and body, or 502
+// when the app cannot be reached.
+func forwardHandler(client *http.Client, target string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := pendingFrom(r.Context())
+		if p == nil { // cannot happen: the receiver always sets it
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		res := forward.Post(r.Context(), client, target, p.d.Header, p.d.Body)
+		p.d.App = res
+		if res.Err != nil && res.Status == 0 {
+			// Never the app's address or the error's detail to the sender: listen prints them.
+			WriteJSON(w, http.StatusBadGateway, []byte(`{"error":"bad gateway: the application behind this receiver did not answer"}`))
+			return
+		}
+		if res.ContentType != "" {
+			w.Header().Set("Content-Type", res.ContentType)
+		}
+		w.WriteHeader(res.Status)
+		_, _ = w.Write(res.Body)
+	})
+}
+
 // seenIDs remembers the webhook-ids of the last deliveries that verified, so that with
-// --forward-to (where every delivery reaches the app) a redelivery is still labelled a
+// ForwardTo (where every delivery reaches the app) a redelivery is still labelled a
 // duplicate. It forgets the oldest beyond max.
 type seenIDs struct {
 	mu    sync.Mutex
