@@ -1,6 +1,4 @@
-// Package capture is the file format of captured deliveries, one raw HTTP/1.1 request a
-// file, shared by listen --capture (which writes them), replay and verify --request
-// (which read them), and the directory listen writes them to, within a byte budget.
+// Package capture is the file format of captured deliveries (listen --capture, replay, verify --request) and their directory with its byte budget.
 package capture
 
 import (

@@ -1,6 +1,4 @@
-// Package forward sends a delivery on to the application under development, byte for
-// byte, and reads its answer: listen --forward-to, replay, send and the inspector's
-// Replay all POST through it.
+// Package forward POSTs a delivery to the app under development byte for byte and reads its answer.
 package forward
 
 import (

@@ -1,6 +1,4 @@
-// Package inspector is listen's web inspector: the history of deliveries, bounded in
-// count and in bytes, their diagnoses made off the receiver's path within the bounds of
-// the adapters' WithDiagnosis, and the page, JSON API and live feed that show them.
+// Package inspector is listen's web inspector: the bounded history of deliveries, their diagnoses, the page, JSON API and live feed.
 package inspector
 
 import (

@@ -1,7 +1,4 @@
-// Package listener is the receiver of the CLI's listen: it verifies each delivery as an
-// application built with the library does (nethttp with an in-memory idempotency
-// store), forwards verified ones to the app under development, captures them, and
-// hands each one, with its verdict, to the caller (the printer and the inspector).
+// Package listener is listen's receiver: it verifies, forwards, captures and reports each delivery.
 package listener
 
 import (

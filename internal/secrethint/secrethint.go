@@ -1,5 +1,4 @@
-// Package secrethint names a secret in a banner, a log or a page without showing it:
-// its scheme prefix and a hint of a fixed 4 characters, never more.
+// Package secrethint names a secret in banners, logs and pages by a 4-character hint, never more.
 package secrethint
 
 import "strings"

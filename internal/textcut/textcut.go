@@ -1,5 +1,4 @@
-// Package textcut shortens text from the outside world (header values, error messages,
-// answers) for logs and displays, without cutting a character in half.
+// Package textcut shortens outside text for logs and displays without cutting a character in half.
 package textcut
 
 import "unicode/utf8"
