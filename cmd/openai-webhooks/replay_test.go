@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -112,4 +114,39 @@ func TestReplayResignsOnlyGenuine(t *testing.T) {
 
 	// --force signs with the secret: without one it is a usage error.
 	wantCode(t, runCLI(t, "", nil, "replay", files[0], "--to", target, "--force"), 2)
+}
+
+// signedBy is replay's test of genuineness: the signature is one the signer makes for
+// the captured id, timestamp and body, for an HMAC secret and an ed25519 signing key.
+func TestSignedBy(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(1750861210, 0)
+	body := []byte(`{"id": "evt_1"}`)
+	for _, secret := range []string{newSecret(t), "whsk_" + base64.StdEncoding.EncodeToString(priv)} {
+		signer := newSigner(t, secret)
+		other := newSigner(t, newSecret(t))
+		h := signer.Headers("wh_1", at, body)
+		padded := core.Headers{ID: " wh_1 ", Timestamp: h.Timestamp + "\t", Signature: "v1,bm9wZQ== " + h.Signature}
+		for _, tc := range []struct {
+			name string
+			h    core.Headers
+			body []byte
+			want bool
+		}{
+			{"genuine", h, body, true},
+			{"white space around the values, another entry first", padded, body, true},
+			{"another body", h, []byte(`{"id": "evt_2"}`), false},
+			{"another secret", other.Headers("wh_1", at, body), body, false},
+			{"another id", core.Headers{ID: "wh_2", Timestamp: h.Timestamp, Signature: h.Signature}, body, false},
+			{"a timestamp written otherwise", core.Headers{ID: h.ID, Timestamp: "0" + h.Timestamp, Signature: h.Signature}, body, false},
+			{"no signature", core.Headers{ID: h.ID, Timestamp: h.Timestamp}, body, false},
+		} {
+			if got := signedBy(signer, tc.h, tc.body); got != tc.want {
+				t.Errorf("%s, %s: signedBy = %v", secret[:5], tc.name, got)
+			}
+		}
+	}
 }
