@@ -111,6 +111,7 @@
     let text = "receiving at " + info.receiver;
     text += state.forwardTo ? " → forwarding to " + state.forwardTo : " (no --forward-to: nothing is forwarded)";
     text += " · keeps the last " + state.history;
+    if (info.history_bytes) text += " within " + Math.round(info.history_bytes / 1048576) + " MiB";
     $("info").textContent = text;
   }
 
