@@ -274,3 +274,51 @@ func BenchmarkList(b *testing.B) {
 		b.SetBytes(int64(w.Body.Len()))
 	}
 }
+
+// blockedWriter is a page that does not read its answer: each Write waits until release.
+type blockedWriter struct {
+	header  http.Header
+	writing chan struct{}
+	release chan struct{}
+}
+
+func (w *blockedWriter) Header() http.Header { return w.header }
+func (w *blockedWriter) WriteHeader(int)     {}
+func (w *blockedWriter) Write(b []byte) (int, error) {
+	select {
+	case w.writing <- struct{}{}:
+	default:
+	}
+	<-w.release
+	return len(b), nil
+}
+
+// The receiver never waits on a page: a list or a detail stuck writing to a client that
+// does not read holds no lock that Add needs.
+func TestAddNeverWaitsOnAPage(t *testing.T) {
+	in := inspector.New(inspector.Config{})
+	in.Add(refused(1, 1<<20))
+	h := in.Handler("127.0.0.1")
+	var pages []*blockedWriter
+	for _, path := range []string{"/api/deliveries", "/api/deliveries/1"} {
+		w := &blockedWriter{header: http.Header{}, writing: make(chan struct{}, 1), release: make(chan struct{})}
+		pages = append(pages, w)
+		go h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+path, nil))
+		<-w.writing
+	}
+	defer func() {
+		for _, w := range pages {
+			close(w.release)
+		}
+	}()
+	added := make(chan struct{})
+	go func() {
+		in.Add(refused(2, 10))
+		close(added)
+	}()
+	select {
+	case <-added:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Add waited for a page that does not read its answer")
+	}
+}
