@@ -18,6 +18,7 @@ import (
 	"unsafe"
 
 	"github.com/webhookkit/openai-webhooks/internal/keyset"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 // DefaultTolerance is how far webhook-timestamp may be from the verifier's clock, in
@@ -573,9 +574,6 @@ func stringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+// truncate shortens text from a request for an error or a log line (one rule for the
+// module: internal/textcut).
+func truncate(s string, n int) string { return textcut.Truncate(s, n) }

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"
 )
@@ -113,7 +114,7 @@ func runDeadLettersList(c *cli, args []string) error {
 	fmt.Fprintln(tw, "WEBHOOK-ID\tTYPE\tATTEMPTS\tFAILED AT (UTC)\tLAST ERROR")
 	for _, d := range letters {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", orNone(d.WebhookID), orNone(string(d.EventType)), d.Attempts,
-			d.FailedAt.UTC().Format(time.DateTime), truncateText(strings.Join(strings.Fields(d.LastError), " "), 160))
+			d.FailedAt.UTC().Format(time.DateTime), textcut.Truncate(strings.Join(strings.Fields(d.LastError), " "), 160))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 
@@ -111,7 +111,7 @@ func runDemo(c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "%s demo: a receiver and a sender in one process, over loopback\n\n", progName)
 	fmt.Fprintf(c.stdout, "receiver  %s\n", url)
 	fmt.Fprintf(c.stdout, "          nethttp.Handler → core.Mux, idempotency.MemoryStore, body limit 1 MiB, tolerance %s\n", core.DefaultTolerance)
-	fmt.Fprintf(c.stdout, "secret    %s (made for this run by core.GenerateSecret)\n\n", redactSecret(secret))
+	fmt.Fprintf(c.stdout, "secret    %s (made for this run by core.GenerateSecret)\n\n", secrethint.Of(secret))
 
 	deliveries := demoDeliveries(signer, c.now())
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -269,19 +269,3 @@ func oversizedEvent(now time.Time, size int) []byte {
 	}
 	return bytes.Replace(base, []byte(`"padding": ""`), []byte(`"padding": "`+string(bytes.Repeat([]byte("x"), pad))+`"`), 1)
 }
-
-// newServer returns an http.Server with the timeouts a public receiver needs: OpenAI
-// waits about 20 s for an answer.
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
-}
-
-// errServerClosed reports the normal end of Serve.
-func errServerClosed(err error) bool { return errors.Is(err, http.ErrServerClosed) }

@@ -9,7 +9,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 )
 
-// diagnosisText is what listen shows beside a refused delivery: verify's report.
+// inspectorDiagnosis is what listen shows beside a refused delivery: verify's report.
 func TestDiagnosisText(t *testing.T) {
 	signer, err := core.NewSigner(realSecret)
 	if err != nil {
@@ -20,13 +20,17 @@ func TestDiagnosisText(t *testing.T) {
 	signer.Headers(realID, sent, []byte(realBody)).Set(header)
 	header.Set("Content-Type", "application/json")
 
-	text := diagnosisText(realSecret, []byte(realBody+"\n"), header, sent, 80)
+	v, err := core.NewVerifier(realSecret, core.WithClock(func() time.Time { return sent }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := inspectorDiagnosis(v, []byte(realBody+"\n"), header, sent)
 	for _, want := range []string{"verify: FAILED at the signature check", "signature  FAIL", "answer", "without its final newline"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("missing %q in:\n%s", want, text)
 		}
 	}
-	if ok := diagnosisText(realSecret, []byte(realBody), header, sent, 80); !strings.HasPrefix(ok, "verify: OK: a genuine delivery") {
+	if ok := inspectorDiagnosis(v, []byte(realBody), header, sent); !strings.HasPrefix(ok, "verify: OK: a genuine delivery") {
 		t.Errorf("a genuine delivery:\n%s", ok)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/inspector"
+	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 	"github.com/webhookkit/openai-webhooks/internal/testbrowser"
 )
 
@@ -96,17 +98,17 @@ func TestInspectorBrowser(t *testing.T) {
 		return fmt.Sprintf(`#rows tr[data-webhook-id=%q][data-verdict=%q]`, id, verdict)
 	}
 	do("waiting for the rows",
-		chromedp.WaitVisible(row("wh_accepted", verdictAccepted)),
-		chromedp.WaitVisible(row("wh_accepted", verdictDuplicate)),
-		chromedp.WaitVisible(row("wh_forged", verdictRefused)),
-		chromedp.WaitVisible(row("wh_hostile", verdictAccepted)))
+		chromedp.WaitVisible(row("wh_accepted", inspector.Accepted)),
+		chromedp.WaitVisible(row("wh_accepted", inspector.Duplicate)),
+		chromedp.WaitVisible(row("wh_forged", inspector.Refused)),
+		chromedp.WaitVisible(row("wh_hostile", inspector.Accepted)))
 	if !eval(`window.__sameDocument === true`) {
 		t.Fatal("the page was reloaded: the rows must appear live")
 	}
-	if got := text(row("wh_forged", verdictRefused) + " td.verdict"); !strings.Contains(got, "refused 400") || !strings.Contains(got, "no matching webhook signature") {
+	if got := text(row("wh_forged", inspector.Refused) + " td.verdict"); !strings.Contains(got, "refused 400") || !strings.Contains(got, "no matching webhook signature") {
 		t.Errorf("the refused row says %q", got)
 	}
-	if got := text(row("wh_accepted", verdictAccepted) + " td.app"); !strings.HasPrefix(got, "202 · ") {
+	if got := text(row("wh_accepted", inspector.Accepted) + " td.app"); !strings.HasPrefix(got, "202 · ") {
 		t.Errorf("the accepted row's app cell says %q, want the app's 202 and latency", got)
 	}
 	if !eval(`[...document.querySelectorAll("#rows tr")].map(r => Number(r.dataset.n)).join() === "4,3,2,1"`) {
@@ -114,26 +116,35 @@ func TestInspectorBrowser(t *testing.T) {
 	}
 
 	// The detail view of the refused delivery shows verify's diagnosis.
-	do("opening the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"), shown(3))
+	do("opening the refused delivery", chromedp.Click(row("wh_forged", inspector.Refused)+" td.wid"), shown(3))
 	wantContains(t, "diagnosis", text("#diagnosis"), "verify: FAILED at the signature check", "signature  FAIL")
 	wantContains(t, "headers", text("#headers"), "Webhook-Id: wh_forged", "Webhook-Signature: v1,")
-	if strings.Contains(text("body"), secret) || strings.Contains(text("body"), redactSecret(secret)) {
+	if strings.Contains(text("body"), secret) || strings.Contains(text("body"), secrethint.Of(secret)) {
 		t.Fatal("the page shows the secret")
+	}
+
+	// A forgery is offered no re-signing Replay.
+	if !eval(`document.querySelector('#rows tr[data-webhook-id="wh_forged"] button[data-action="replay"]').disabled`) {
+		t.Error("the forged delivery's Replay button is enabled: it would re-sign a forgery")
+	}
+	// Webhook-ids and event types never wrap mid-word.
+	if !eval(`[...document.querySelectorAll("#rows td.wid, #rows td.type")].every(td => getComputedStyle(td).whiteSpace === "nowrap" && getComputedStyle(td).wordBreak === "normal")`) {
+		t.Error("webhook-id or event type cells may wrap mid-word")
 	}
 
 	// Replay reaches the app again and shows up as a new row.
 	before := app.calls.Get("wh_accepted")
-	do("replaying", chromedp.Click(row("wh_accepted", verdictAccepted)+` button[data-action="replay"]`),
-		chromedp.WaitVisible(row("wh_accepted", verdictReplayed)))
+	do("replaying", chromedp.Click(row("wh_accepted", inspector.Accepted)+` button[data-action="replay"]`),
+		chromedp.WaitVisible(row("wh_accepted", inspector.Replayed)))
 	if got := app.calls.Get("wh_accepted"); got != before+1 {
 		t.Fatalf("the app got %d calls for wh_accepted after Replay, want %d", got, before+1)
 	}
-	wantContains(t, "replayed row", text(row("wh_accepted", verdictReplayed)), "replay of #1", "202 · ")
+	wantContains(t, "replayed row", text(row("wh_accepted", inspector.Replayed)), "replay of #1", "202 · ")
 
 	// The hostile body is text: no element made from it, no script run.
-	do("opening the hostile delivery", chromedp.Click(row("wh_hostile", verdictAccepted)+" td.wid"), shown(4))
+	do("opening the hostile delivery", chromedp.Click(row("wh_hostile", inspector.Accepted)+" td.wid"), shown(4))
 	wantContains(t, "hostile body", text("#body"), `<script>window.__pwned=2</script>`, `<img src=x onerror=\"window.__pwned=3\">`)
-	wantContains(t, "hostile row", text(row("wh_hostile", verdictAccepted)+" td.type"), `<img src=x onerror="window.__pwned=1">`)
+	wantContains(t, "hostile row", text(row("wh_hostile", inspector.Accepted)+" td.type"), `<img src=x onerror="window.__pwned=1">`)
 	if !eval(`typeof window.__pwned === "undefined"`) {
 		t.Fatal("a script from a delivery's body ran in the inspector")
 	}
@@ -145,7 +156,7 @@ func TestInspectorBrowser(t *testing.T) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join("..", "..", path) // relative to the repository root
 		}
-		do("selecting the refused delivery", chromedp.Click(row("wh_forged", verdictRefused)+" td.wid"), shown(3))
+		do("selecting the refused delivery", chromedp.Click(row("wh_forged", inspector.Refused)+" td.wid"), shown(3))
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)

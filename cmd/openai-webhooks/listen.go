@@ -16,11 +16,16 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/capture"
+	"github.com/webhookkit/openai-webhooks/internal/forward"
+	"github.com/webhookkit/openai-webhooks/internal/inspector"
+	"github.com/webhookkit/openai-webhooks/internal/listener"
+	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 )
 
 var listenUsage = cmdUsage{
 	name:     "listen",
-	synopsis: "[--addr :3000] [--path /webhooks/openai] [--secret whsec_…] [--forward-to URL] [--capture DIR] [--ui ADDR] [--json]",
+	synopsis: "[--addr 127.0.0.1:3000] [--path /webhooks/openai] [--secret whsec_…] [--forward-to URL] [--capture DIR] [--ui ADDR] [--json]",
 	about: `Runs a receiver that verifies every delivery as the library does (nethttp.Middleware
 with an in-memory idempotency store) and prints each one as it arrives: type, event id,
 webhook-id, age and data. Rejected deliveries are printed with the status answered and
@@ -32,10 +37,18 @@ included, so the app can test its own idempotency) is sent on to your app byte f
 (body, webhook-id, webhook-timestamp, webhook-signature, content-type): the app verifies
 it with the same secret, and the sender gets the app's status and body back (502 when
 the app cannot be reached). Each line adds the app's status and latency. With
---capture, every delivery, accepted or refused, is saved as one raw HTTP request file
-that 'verify --request' and 'replay' read. With --ui, a web inspector shows the
-deliveries live, explains refused ones, and replays them to the app; it listens on
-loopback unless a host is given (--ui 4000 is 127.0.0.1:4000).
+--capture, every delivery is saved as one raw HTTP request file that 'verify --request'
+and 'replay' read: every verified one, and the refused ones within --capture-budget
+MiB (the oldest refused captures removed first; 0 captures verified deliveries only).
+With --ui, a web inspector shows the deliveries live, explains refused ones, and
+replays verified ones to the app; it listens on loopback unless a host is given
+(--ui 4000 is 127.0.0.1:4000), and keeps the last --history deliveries within
+--history-size MiB of bodies.
+
+Safe behind a public tunnel: the receiver listens on 127.0.0.1 unless --addr says
+otherwise (a tunnel reaches it there); whoever finds the tunnel's URL can POST to it,
+so what refused deliveries cost is bounded (memory, disk, diagnoses), and a replay
+re-signs only a delivery whose signature verifies under the secret.
 
 The secret is --secret, else $OPENAI_WEBHOOK_SECRET, else a development secret made
 for this run, printed with the exact 'send' command that delivers to it. Point OpenAI
@@ -51,27 +64,30 @@ openai-webhooks listen --json | jq -r 'select(.outcome == "rejected") | .error'`
 // listenOptions are the flags of listen, checked.
 type listenOptions struct {
 	addr, path, forwardTo, capture, ui string
+	captureBudget, historyBytes        int64
 	history                            int
 	json                               bool
 }
 
 func runListen(c *cli, args []string) error {
 	fs := newFlagSet("listen")
-	addr := fs.String("addr", ":3000", "listen on this `ADDR` (host:port; port 0 picks a free one)")
+	addr := fs.String("addr", "127.0.0.1:3000", "listen on this `ADDR` (host:port; port 0 picks a free one; :3000 is every interface)")
 	path := fs.String("path", "/webhooks/openai", "receive deliveries at this URL `PATH`")
 	secretFlag := fs.String("secret", "", "signing `SECRET` (whsec_… or whpk_…); default $"+core.EnvSecret+", else a new development secret")
 	asJSON := fs.Bool("json", false, "print one JSON object a line instead of text")
 	forwardTo := fs.String("forward-to", "", "forward each verified delivery to your app at this `URL` and answer with its answer")
-	captureFlag := fs.String("capture", "", "save every delivery as a raw HTTP request file in this `DIR`")
+	captureFlag := fs.String("capture", "", "save deliveries as raw HTTP request files in this `DIR`: every verified one, refused ones within --capture-budget")
+	captureBudget := fs.Int64("capture-budget", capture.DefaultRefusedBudget>>20, "keep at most `MIB` mebibytes of refused deliveries' captures, removing the oldest first (0: capture verified deliveries only)")
 	uiFlag := fs.String("ui", "", "serve the web inspector at this `ADDR` (a port alone is on 127.0.0.1)")
-	historyFlag := fs.Int("history", 500, "the inspector keeps the last `N` deliveries")
+	historyFlag := fs.Int("history", inspector.DefaultMaxDeliveries, "the inspector keeps the last `N` deliveries")
+	historySize := fs.Int64("history-size", inspector.DefaultMaxBytes>>20, "and at most `MIB` mebibytes of their bodies, forgetting the oldest first")
 	if err := c.parse(fs, listenUsage, args); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(*path, "/") {
 		return usageErrorf("--path %q must start with /", *path)
 	}
-	opts := listenOptions{addr: *addr, path: *path, capture: *captureFlag, history: *historyFlag, json: *asJSON}
+	opts := listenOptions{addr: *addr, path: *path, capture: *captureFlag, captureBudget: *captureBudget << 20, history: *historyFlag, historyBytes: *historySize << 20, json: *asJSON}
 	if *forwardTo != "" {
 		target, err := parseTargetURL("--forward-to", *forwardTo)
 		if err != nil {
@@ -89,6 +105,12 @@ func runListen(c *cli, args []string) error {
 	if *historyFlag < 1 {
 		return usageErrorf("--history %d: keep at least 1 delivery", *historyFlag)
 	}
+	if *historySize < 1 || *historySize > 1<<20 {
+		return usageErrorf("--history-size %d: give mebibytes, from 1 to 1048576", *historySize)
+	}
+	if *captureBudget < 0 || *captureBudget > 1<<30 {
+		return usageErrorf("--capture-budget %d: give mebibytes, from 0 to 1073741824", *captureBudget)
+	}
 	secret, source, ok := c.secretFrom(*secretFlag)
 	if !ok {
 		generated, err := core.GenerateSecret()
@@ -104,29 +126,23 @@ func runListen(c *cli, args []string) error {
 		}
 		return err
 	}
-	rcv := &receiver{
-		secret: secret, path: opts.path, forwardTo: opts.forwardTo, now: c.now, errOut: c.stderr,
-		out: &deliveryPrinter{w: c.stdout, json: opts.json, now: c.now},
-	}
+	var capDir *capture.Dir
 	if opts.capture != "" {
-		if rcv.capture, err = newCaptureDir(opts.capture); err != nil {
-			return err
+		if capDir, err = capture.OpenDir(opts.capture, opts.captureBudget); err != nil {
+			return fmt.Errorf("--capture: %w", err)
 		}
 	}
-	if opts.ui != "" {
-		rcv.history = newHistory(opts.history)
-	}
-	rcv.build(verifier)
-	return serveListen(c, rcv, opts, secret, source)
+	rcv, out := newListenParts(opts, secret, verifier, capDir, c.stdout, c.stderr, c.now)
+	return serveListen(c, rcv, out, opts, secret, source)
 }
 
 // serveListen runs the receiver (and the inspector) until SIGINT or SIGTERM.
-func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source string) error {
+func serveListen(c *cli, rcv *listener.Receiver, out *listenOutput, opts listenOptions, secret, source string) error {
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return fmt.Errorf("%w (is another receiver running there? choose another port with --addr)", err)
 	}
-	if opts.forwardTo != "" && forwardsToItself(opts.forwardTo, ln.Addr()) {
+	if opts.forwardTo != "" && forward.ToItself(opts.forwardTo, ln.Addr()) {
 		_ = ln.Close()
 		return usageErrorf("--forward-to %s is this receiver itself (listening on %s): give your app's URL", opts.forwardTo, ln.Addr())
 	}
@@ -141,8 +157,8 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 			return fmt.Errorf("--ui: %w (choose another port)", err)
 		}
 		uiURL = receiverURL(uiLn.Addr(), opts.ui, "/")
-		ui := newInspectorServer(rcv, opts.ui, url)
-		servers = append(servers, ui)
+		out.inspector = newInspector(rcv, out, opts, url)
+		servers = append(servers, out.inspector.Server(opts.ui))
 		listeners = append(listeners, uiLn)
 	}
 	serveErr := make(chan error, len(servers))
@@ -156,16 +172,20 @@ func serveListen(c *cli, rcv *receiver, opts listenOptions, secret, source strin
 		fmt.Fprintf(c.stderr, "Send it a signed test delivery from another terminal with:\n  %s send --url %s --secret %s --type %s\n",
 			commandName(), shellQuote(url), shellQuote(secret), core.BatchCompleted)
 	} else {
-		fmt.Fprintf(c.stderr, "secret from %s (%s)\n", source, redactSecret(secret))
+		fmt.Fprintf(c.stderr, "secret from %s (%s)\n", source, secrethint.Of(secret))
 	}
 	if opts.forwardTo != "" {
 		fmt.Fprintf(c.stderr, "Forwarding every verified delivery, redeliveries included, to %s\n", opts.forwardTo)
 	}
-	if rcv.capture != nil {
-		fmt.Fprintf(c.stderr, "Capturing every delivery in %s\n", opts.capture)
+	if opts.capture != "" {
+		if opts.captureBudget > 0 {
+			fmt.Fprintf(c.stderr, "Capturing every delivery in %s (refused ones within %d MiB, the oldest removed first)\n", opts.capture, opts.captureBudget>>20)
+		} else {
+			fmt.Fprintf(c.stderr, "Capturing every verified delivery in %s (refused ones are not captured: --capture-budget 0)\n", opts.capture)
+		}
 	}
 	if uiURL != "" {
-		fmt.Fprintf(c.stderr, "Inspector at %s (keeps the last %d deliveries)\n", uiURL, opts.history)
+		fmt.Fprintf(c.stderr, "Inspector at %s (keeps the last %d deliveries), at most %d MiB of bodies\n", uiURL, opts.history, opts.historyBytes>>20)
 	}
 	if opts.forwardTo == "" {
 		fmt.Fprintf(c.stderr, "Duplicates (same webhook-id) are acknowledged without running the handler. Ctrl-C stops.\n")

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/forward"
+	"github.com/webhookkit/openai-webhooks/internal/inspector"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 // deliveryPrinter prints what the receiver saw, one delivery at a time.
@@ -56,8 +59,8 @@ func (p *deliveryPrinter) emit(line listenLine, text string) {
 }
 
 // report prints d according to its verdict, with the app's answer when it was forwarded.
-func (p *deliveryPrinter) report(d *delivery) {
-	id := truncateText(d.Header.Get(core.HeaderID), 64)
+func (p *deliveryPrinter) report(d *inspector.Delivery) {
+	id := textcut.Truncate(d.Header.Get(core.HeaderID), 64)
 	line := listenLine{Time: d.At.UTC().Format(time.RFC3339), N: d.N, Status: d.Status, WebhookID: id, ReplayOf: d.ReplayOf}
 	app := ""
 	if d.App != nil {
@@ -70,10 +73,10 @@ func (p *deliveryPrinter) report(d *delivery) {
 		app = "  " + appSummary(d)
 	}
 	switch d.Verdict {
-	case verdictAccepted, verdictReplayed:
+	case inspector.Accepted, inspector.Replayed:
 		line.Outcome = "received"
 		what := "received "
-		if d.Verdict == verdictReplayed {
+		if d.Verdict == inspector.Replayed {
 			line.Outcome, what = "replayed", fmt.Sprintf("replayed  #%d as", d.ReplayOf)
 		}
 		if d.Event == nil {
@@ -92,7 +95,7 @@ func (p *deliveryPrinter) report(d *delivery) {
 			line.Data = json.RawMessage(data.Bytes())
 		}
 		p.emit(line, fmt.Sprintf("%s %s  %s  webhook-id %s  age %ds%s  data %s", what, e.Type, e.ID, e.WebhookID, age, app, data.String()))
-	case verdictDuplicate:
+	case inspector.Duplicate:
 		line.Outcome = "duplicate"
 		if d.App == nil {
 			p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
@@ -110,10 +113,10 @@ func (p *deliveryPrinter) report(d *delivery) {
 }
 
 // appSummary is the app's part of a printed line: "app 200 3.1ms", or why it did not answer.
-func appSummary(d *delivery) string {
+func appSummary(d *inspector.Delivery) string {
 	a := d.App
 	if a.Status == 0 {
-		return fmt.Sprintf("app unreachable (%s): answered %d", unreachableHint(a.Err), d.Status)
+		return fmt.Sprintf("app unreachable (%s): answered %d", forward.UnreachableHint(a.Err), d.Status)
 	}
 	return fmt.Sprintf("app %d %s", a.Status, formatLatency(a.Latency))
 }
@@ -132,5 +135,5 @@ func formatLatency(d time.Duration) string {
 
 func (p *deliveryPrinter) ignored(r *http.Request, status int, why string) {
 	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "ignored", Status: status, Method: r.Method, Path: r.URL.Path, Error: why}
-	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, truncateText(r.URL.Path, 80), why))
+	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, textcut.Truncate(r.URL.Path, 80), why))
 }

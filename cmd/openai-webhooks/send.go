@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/forward"
 )
 
 const defaultURL = "http://localhost:3000/webhooks/openai"
@@ -156,7 +157,7 @@ func postDelivery(ctx context.Context, client *http.Client, url string, h core.H
 			header.Set(name, value)
 		}
 	}
-	res := postToApp(ctx, client, url, header, body)
+	res := forward.Post(ctx, client, url, header, body)
 	const shown = 64 << 10
 	if len(res.Body) > shown {
 		res.Body = res.Body[:shown]

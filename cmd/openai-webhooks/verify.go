@@ -12,6 +12,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/diagnose"
+	"github.com/webhookkit/openai-webhooks/internal/capture"
 )
 
 var verifyUsage = cmdUsage{
@@ -120,12 +121,12 @@ func runVerify(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		captured, err := parseRawRequest(raw)
+		captured, err := capture.Parse(raw)
 		if err != nil {
 			return fmt.Errorf("--request %s: %w", *request, err)
 		}
-		body, reqHeader, h = captured.body, captured.header, core.HeadersFrom(captured.header)
-		notes = captured.notes
+		body, reqHeader, h = captured.Body, captured.Header, core.HeadersFrom(captured.Header)
+		notes = captured.Notes
 	} else {
 		if !flagWasSet(fs, "id") && !flagWasSet(fs, "timestamp") && !flagWasSet(fs, "signature") {
 			return usageErrorf("--file gives the body only: give the headers too, with --id, --timestamp and --signature (or a whole request with --request)")
@@ -155,11 +156,9 @@ func runVerify(c *cli, args []string) error {
 	return nil
 }
 
-// diagnosisText is the report verify prints for a delivery of body with header, checked
-// with secret at now, wrapped at width: listen and its inspector show it beside a
-// refused delivery.
-func diagnosisText(secret string, body []byte, header http.Header, now time.Time, width int) string {
-	d := diagnose.Secret(secret, diagnose.Delivery{Body: body, Headers: core.HeadersFrom(header), Header: header}, diagnose.At(now))
+// reportText is the report verify prints for diagnosis d of a delivery with header,
+// wrapped at width: the inspector shows it beside a refused delivery.
+func reportText(d *diagnose.Report, header http.Header, width int) string {
 	var b strings.Builder
 	newVerifyReport(d, header).print(&b, headline(d), width)
 	return b.String()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 // EventKey is the key under which the adapters of frameworks with a request store of
@@ -174,9 +175,6 @@ func (p *Pipeline) reject(ctx context.Context, o *observation, h core.Headers, e
 	return c
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+// truncate shortens text from a request for an error or a log line (one rule for the
+// module: internal/textcut).
+func truncate(s string, n int) string { return textcut.Truncate(s, n) }

@@ -19,6 +19,7 @@
       case "accepted": return "accepted";
       case "duplicate": return "duplicate";
       case "replayed": return "replay of #" + d.replay_of;
+      case "failed": return d.app && d.app.status ? "app failed " + d.app.status : "app unreachable";
       default: return "refused " + d.status;
     }
   }
@@ -48,10 +49,14 @@
     tr.dataset.n = String(d.n);
     tr.dataset.webhookId = d.webhook_id;
     tr.dataset.verdict = d.verdict;
-    tr.append(el("td", "n", "#" + d.n), el("td", "time", timeText(d.time)),
-      el("td", "type", d.type || "—"), el("td", "wid", d.webhook_id || "(none)"));
+    const type = el("td", "type", d.type || "—");
+    const wid = el("td", "wid", d.webhook_id || "(none)");
+    type.title = type.textContent; // shown whole on hover when the cell cuts it
+    wid.title = wid.textContent;
+    tr.append(el("td", "n", "#" + d.n), el("td", "time", timeText(d.time)), type, wid);
     const verdict = el("td", "verdict");
-    verdict.append(el("span", "badge b-" + d.verdict, verdictText(d)));
+    const failedReplay = d.verdict === "replayed" && d.app && !(d.app.status >= 200 && d.app.status < 300);
+    verdict.append(el("span", "badge b-" + d.verdict + (failedReplay ? " b-failed" : ""), verdictText(d)));
     if (d.reason) {
       // The first clause in the row, the whole reason in the detail view.
       const reason = el("div", "reason", d.reason.split(":")[0]);
@@ -63,16 +68,25 @@
     const button = el("button", "replay", "Replay");
     button.type = "button";
     button.dataset.action = "replay";
-    button.disabled = !state.forwardTo || !!d.truncated;
-    button.title = state.forwardTo
-      ? "Send it to " + state.forwardTo + " again, re-signed with listen's secret"
-      : "Start listen with --forward-to to replay deliveries to your app";
+    button.disabled = !replayable(d);
+    button.title = replayTitle(d);
     button.addEventListener("click", (ev) => { ev.stopPropagation(); replay(d, button); });
     action.append(button);
     tr.append(action);
     tr.addEventListener("click", () => select(d.n));
     if (d.n === state.selected) tr.classList.add("selected");
     return tr;
+  }
+
+  // Only a delivery whose signature verifies under listen's secret is re-signed: a
+  // forgery is never offered a re-signing Replay.
+  function replayable(d) { return !!state.forwardTo && !d.truncated && !!d.resign; }
+
+  function replayTitle(d) {
+    if (!state.forwardTo) return "Start listen with --forward-to to replay deliveries to your app";
+    if (d.truncated) return "Over the body limit: only its start was kept";
+    if (!d.resign) return "Not re-signed: its signature does not verify under listen's secret";
+    return "Send it to " + state.forwardTo + " again, re-signed with listen's secret";
   }
 
   function insert(d) {
@@ -97,6 +111,7 @@
     let text = "receiving at " + info.receiver;
     text += state.forwardTo ? " → forwarding to " + state.forwardTo : " (no --forward-to: nothing is forwarded)";
     text += " · keeps the last " + state.history;
+    if (info.history_bytes) text += " within " + Math.round(info.history_bytes / 1048576) + " MiB";
     $("info").textContent = text;
   }
 
@@ -112,16 +127,32 @@
     try { return JSON.stringify(JSON.parse(body), null, 2); } catch (e) { return body; }
   }
 
-  function select(n) {
-    const d = state.byN.get(n);
-    if (!d) return;
+  // select shows delivery n whole: the list carries no headers, body or diagnosis, so
+  // they are fetched for the one shown.
+  let selecting = 0;
+  async function select(n) {
+    if (!state.byN.has(n)) return;
     state.selected = n;
     for (const r of rows.children) r.classList.toggle("selected", Number(r.dataset.n) === n);
+    const token = ++selecting;
+    let d;
+    try {
+      const resp = await fetch("/api/deliveries/" + n, { headers: { Accept: "application/json" } });
+      d = await resp.json();
+      if (!resp.ok) {
+        if (token === selecting) flash("delivery #" + n + ": " + d.error, true);
+        return;
+      }
+    } catch (e) {
+      if (token === selecting) flash("delivery #" + n + ": " + e, true);
+      return;
+    }
+    if (token !== selecting) return; // another row was chosen meanwhile
     $("detail").hidden = false;
-    $("detail-title").textContent = "#" + d.n + " " + (d.type || "delivery") + " · " + verdictText(d);
     let summary = d.method + " " + d.path + " at " + d.time + " · answered " + d.status;
     if (d.reason) summary += " · " + d.reason;
     if (d.truncated) summary += " · body over the limit: only its start is kept";
+    else if (!d.resign && d.verdict === "refused") summary += " · not re-signable: its signature does not verify under listen's secret";
     $("detail-summary").textContent = summary;
     $("diagnosis-box").hidden = !d.diagnosis;
     $("diagnosis").textContent = d.diagnosis || "";
@@ -137,6 +168,8 @@
     }
     $("headers").textContent = lines.join("\n");
     $("body").textContent = pretty(d.body);
+    // The title last: it says the whole view is this delivery's.
+    $("detail-title").textContent = "#" + d.n + " " + (d.type || "delivery") + " · " + verdictText(d);
   }
 
   async function replay(d, button) {
@@ -154,7 +187,7 @@
     } catch (e) {
       flash("replay of #" + n + " failed: " + e, true);
     } finally {
-      button.disabled = !state.forwardTo || !!d.truncated;
+      button.disabled = !replayable(d);
     }
   }
 

@@ -1,0 +1,51 @@
+package textcut_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
+)
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"", 3, ""},
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc…"},
+		{"abc", 0, "…"},
+		{"abc", -1, "…"},
+		{"héllo", 2, "h…"},  // é is two bytes: not cut in half
+		{"héllo", 3, "hé…"}, // the whole é fits
+		{"日本語", 4, "日…"},    // three-byte characters
+		{"日本語", 9, "日本語"},
+		{"a😀b", 4, "a…"}, // a four-byte character
+	} {
+		if got := textcut.Truncate(tc.s, tc.n); got != tc.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+func FuzzTruncate(f *testing.F) {
+	f.Add("héllo wörld", 4)
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if n > 1<<20 || n < -1<<20 {
+			return
+		}
+		got := textcut.Truncate(s, n)
+		if utf8.ValidString(s) && !utf8.ValidString(got) {
+			t.Fatalf("Truncate(%q, %d) = %q: not valid UTF-8", s, n, got)
+		}
+		if len(s) > n && len(strings.TrimSuffix(got, "…")) > max(n, 0) {
+			t.Fatalf("Truncate(%q, %d) = %q: longer than %d bytes", s, n, got, n)
+		}
+		if !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+			t.Fatalf("Truncate(%q, %d) = %q: not a prefix", s, n, got)
+		}
+	})
+}
