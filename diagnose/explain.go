@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 func (in *input) explainMissing() {
@@ -209,9 +210,4 @@ func agoOrAhead(age int64) string {
 	return "ago"
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func truncate(s string, n int) string { return textcut.Truncate(s, n) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/keyset"
+	"github.com/webhookkit/openai-webhooks/internal/secrethint"
 )
 
 // The keys a sender may have used: the secret as given, and the mistakes made with it.
@@ -35,15 +36,9 @@ func secretText(k keyset.Key) string {
 	return prefixHMAC + base64.StdEncoding.EncodeToString(k.HMAC)
 }
 
-// redactSecret keeps the prefix and a few characters of a secret for display.
-func redactSecret(s string) string {
-	s = strings.TrimSpace(s)
-	const keep = 10
-	if len(s) <= keep {
-		return s
-	}
-	return s[:keep] + "…"
-}
+// redactSecret keeps the prefix and a fixed 4-character hint of a secret for display,
+// never more, whichever form the secret has.
+func redactSecret(s string) string { return secrethint.Of(s) }
 
 // keyVariants lists the keys as given (given, decoded from secret by the caller) and the
 // keys a sender may have used by mistake with secret. show says whether the secret's

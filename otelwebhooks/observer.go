@@ -81,6 +81,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 // ScopeName is the instrumentation scope of the meter and tracer: the package's import
@@ -384,10 +385,5 @@ func (s *series) options(t core.EventType) measurement {
 	return m
 }
 
-// truncate cuts an id from a header to maxIDBytes, keeping it valid UTF-8.
-func truncate(id string) string {
-	if len(id) <= maxIDBytes {
-		return id
-	}
-	return strings.ToValidUTF8(id[:maxIDBytes], "")
-}
+// truncate cuts an id from a header to maxIDBytes, never in the middle of a character.
+func truncate(id string) string { return textcut.Prefix(id, maxIDBytes) }

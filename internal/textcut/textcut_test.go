@@ -49,3 +49,21 @@ func FuzzTruncate(f *testing.F) {
 		}
 	})
 }
+
+func TestPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc"},
+		{"héllo", 2, "h"},
+		{"日本語", 5, "日"},
+		{"abc", -1, ""},
+	} {
+		if got := textcut.Prefix(tc.s, tc.n); got != tc.want {
+			t.Errorf("Prefix(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
