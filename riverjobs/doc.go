@@ -34,7 +34,8 @@
 // The job carries the raw body and the three headers ([EventArgs]); the worker verifies
 // the signature again (not its age) before calling the handler: whoever can write to the
 // queue still cannot forge an event. A job that fails that check never reaches the
-// handler; the attempt fails, logged at Error with the cause, and River retries it with
+// handler; the attempt fails, logged at Error with the cause and the diagnosis's kind
+// (package diagnose), and River retries it with
 // its backoff: during a secret rotation, or with a worker given the wrong secret, fixing
 // the verifier's secrets (core.WithSecret for the old one) recovers every job. When its
 // attempts run out it is a dead letter like any other, and can be replayed. A job whose

@@ -82,7 +82,7 @@ func testOldSecret[TTx any](t *testing.T, b *env[TTx]) {
 	}
 	if !strings.Contains(logs.String(), `level=ERROR msg="riverjobs: job's delivery does not verify`) ||
 		!strings.Contains(logs.String(), `webhook_id=wh_rotated attempt=1`) ||
-		!strings.Contains(logs.String(), `cause="no matching webhook signature"`) {
+		!strings.Contains(logs.String(), `cause="no matching webhook signature" kind=no_match`) {
 		t.Errorf("the failed attempts were not logged at Error with the job and the cause:\n%s", logs.String())
 	}
 	if strings.Contains(logs.String(), d.headers.Signature) || strings.Contains(logs.String(), "batch_1") {

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/diagnose"
 )
 
 // NewWorker returns the River worker for EventArgs jobs: it verifies the stored delivery
@@ -20,7 +21,8 @@ import (
 //
 // A job whose signature does not verify never reaches h; the attempt fails with an error
 // wrapping ErrInvalidJob and the cause (core.ErrNoMatchingSignature, say), logged at
-// Error, and River retries it with its backoff like any failure: during a secret
+// Error with that cause and, on its first and last attempts, the diagnosis's kind
+// (diagnose.Kind: no_match for another secret, say), and River retries it with its backoff like any failure: during a secret
 // rotation, or with a worker given the wrong secret, fixing the verifier's secrets
 // recovers every job. When its attempts run out it is a dead letter (DeadLetters,
 // Replay). A job whose arguments do not decode (not written by this package) can never
@@ -106,14 +108,40 @@ func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Ev
 		if job.Attempt >= job.MaxAttempts {
 			next = "its attempts are spent: it is a dead letter, to replay once the secret is fixed"
 		}
-		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job's delivery does not verify under the worker's secrets (check OPENAI_WEBHOOK_SECRET, and core.WithSecret for a rotation's other secret)",
+		attrs := []slog.Attr{
 			slog.String("next", next),
 			slog.Int64("job_id", job.ID), slog.String("webhook_id", args.WebhookID),
 			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts),
-			slog.String("cause", causeOf(err)), slog.String("error", err.Error()))
+			slog.String("cause", causeOf(err)),
+		}
+		if kind, ok := vf.diagnose(job); ok {
+			attrs = append(attrs, slog.String("kind", string(kind)))
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
+		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job's delivery does not verify under the worker's secrets (check OPENAI_WEBHOOK_SECRET, and core.WithSecret for a rotation's other secret)", attrs...)
 		return nil, err
 	}
 	return e, nil
+}
+
+// maxDiagnosedBody bounds the body a diagnosis re-hashes, as the adapters' WithDiagnosis
+// does.
+const maxDiagnosedBody = 64 << 10
+
+// diagnose names why job's delivery does not verify (diagnose.Kind: no_match for
+// another secret, say), on its first and its last attempt only: a diagnosis re-hashes
+// the body up to about a thousand times, and a rotation can fail every job at once. The
+// clock is set to the delivery's own timestamp, so that a job's age is not the cause.
+func (vf verify) diagnose(job *river.Job[EventArgs]) (diagnose.Kind, bool) {
+	args := job.Args
+	if (job.Attempt != 1 && job.Attempt < job.MaxAttempts) || len(args.Body) > maxDiagnosedBody {
+		return "", false
+	}
+	var opts []diagnose.Option
+	if sent, err := core.ParseTimestamp(args.Timestamp); err == nil {
+		opts = append(opts, diagnose.At(sent))
+	}
+	return diagnose.Verifier(vf.v, diagnose.Delivery{Body: args.Body, Headers: args.Headers()}, opts...).Kind(), true
 }
 
 // causeOf names the core sentinel behind a verification failure.
