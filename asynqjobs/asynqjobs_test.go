@@ -18,7 +18,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 )
 
 // Two receivers (net/http and gin) on one Redis, every delivery sent four times at once

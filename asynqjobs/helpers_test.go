@@ -20,9 +20,9 @@ import (
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/childproc"
 )
 
 // The test binary doubles as a worker process: with these variables set it runs an asynq

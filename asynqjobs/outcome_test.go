@@ -15,8 +15,8 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
-	"github.com/webhookkit/openai-webhooks/internal/testotel"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testotel"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/asynqjobs"
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 )
 
 // A task signed with a secret the worker does not have (a rotation, or a misconfigured

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/webhookkit/openai-webhooks/echoadapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // BenchmarkMiddleware sends a genuine 400-byte delivery through Middleware to a no-op

@@ -14,7 +14,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echov5adapter"
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // serve serves e on loopback until the test ends and returns its base URL.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/echov5adapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // The signing secret of the webhook endpoint, as the OpenAI dashboard shows it. Real

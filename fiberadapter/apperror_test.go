@@ -16,7 +16,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/fiberadapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // TestAppErrorHandler: the refusals fiber makes before any handler runs, and errors

@@ -10,7 +10,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/fiberv3adapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // BenchmarkMiddleware sends a genuine 400-byte delivery through Middleware to a no-op

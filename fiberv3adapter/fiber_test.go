@@ -20,7 +20,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/fiberv3adapter"
 	"github.com/webhookkit/openai-webhooks/idempotency"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 // quiet keeps the refusals these tests provoke out of the test output.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }

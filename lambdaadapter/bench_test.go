@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/testrie"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testrie"
 	"github.com/webhookkit/openai-webhooks/lambdaadapter"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 

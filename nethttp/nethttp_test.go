@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
-	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"

@@ -13,8 +13,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/childproc"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/riverjobs/pgxtx"
 )

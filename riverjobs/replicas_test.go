@@ -10,7 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"
 )

@@ -14,7 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 )
 

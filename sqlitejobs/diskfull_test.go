@@ -12,8 +12,8 @@ import (
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
-	"github.com/webhookkit/openai-webhooks/internal/testotel"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testotel"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"

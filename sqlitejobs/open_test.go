@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/childproc"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"
 )
 

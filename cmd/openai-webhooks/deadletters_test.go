@@ -18,7 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"

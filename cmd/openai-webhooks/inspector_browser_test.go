@@ -15,7 +15,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/inspector"
 	"github.com/webhookkit/openai-webhooks/internal/secrethint"
-	"github.com/webhookkit/openai-webhooks/internal/testbrowser"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testbrowser"
 )
 
 // envScreenshot names the variable that asks the browser test to save a screenshot of
@@ -26,7 +26,7 @@ const envScreenshot = "OPENAI_WEBHOOKS_SCREENSHOT"
 // their verdicts, a refused delivery shows verify's diagnosis, Replay reaches the app,
 // and a hostile body stays text.
 func TestInspectorBrowser(t *testing.T) {
-	browser := testbrowser.New(t) // Chromium, or the install command (internal/testbrowser)
+	browser := testbrowser.New(t) // Chromium, or the install command (internal/testsupport/testbrowser)
 	secret := newSecret(t)
 	app := startApp(t, secret)
 	p := startListen(t, nil, "--addr", "127.0.0.1:0", "--secret", secret, "--forward-to", app.URL+"/hooks", "--ui", "127.0.0.1:0")

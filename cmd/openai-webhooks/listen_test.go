@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 )
 
 // listenProcess is `openai-webhooks listen` running as a subprocess.

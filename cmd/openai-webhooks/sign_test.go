@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testrie"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testrie"
 	"github.com/webhookkit/openai-webhooks/lambdaadapter"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 )
 
 // TestVerifyDiagnoses reproduces each mistake and checks that verify names it.

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 )
 
 // setup starts a Redis and returns the environment both roles read, with a fresh secret

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 )
 
 func TestServer(t *testing.T) {

@@ -3,8 +3,8 @@ package main
 import (
 	"testing"
 
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/exampletest"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/exampletest"
 )
 
 func TestServer(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testkit"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
-	"github.com/webhookkit/openai-webhooks/internal/testrie"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testrie"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )
 

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/exampletest"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/exampletest"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )
 

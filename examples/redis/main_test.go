@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )
 

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/childproc"
-	"github.com/webhookkit/openai-webhooks/internal/conformance"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/childproc"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/conformance"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
 )

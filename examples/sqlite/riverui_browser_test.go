@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/internal/testbrowser"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testbrowser"
 )
 
 // TestRiverUIInBrowser opens River UI in headless Chromium with the credentials of the

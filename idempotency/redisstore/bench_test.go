@@ -7,7 +7,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 )
 
 // BenchmarkRedisStoreBeginFinish is one delivery as the pipeline handles it (a claim

@@ -14,7 +14,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
 	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 )
 
 // testPrefix is unique per test, so tests can share a Redis (REDIS_URL) without

@@ -7,7 +7,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/idempotency/sqlstore"
 	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
-	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 )
 
 // One delivery as the pipeline handles it (Begin, Finish: two statements), on a SQLite

@@ -18,7 +18,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/sqlstore"
 	"github.com/webhookkit/openai-webhooks/idempotency/storetest"
-	"github.com/webhookkit/openai-webhooks/internal/testpg"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/idempotency"
 	"github.com/webhookkit/openai-webhooks/idempotency/redisstore"
-	"github.com/webhookkit/openai-webhooks/internal/testredis"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testredis"
 )
 
 // recordingStore answers Begin with state (or err), and the token "tok-1" with Claimed,
