@@ -62,5 +62,5 @@
 // methods River marks unstable.
 //
 // River's tables come from its migrations: Start, StartTx and Open run them ([Migrate]);
-// a program that builds its own client runs them with rivermigrate or the river CLI.
+// a program that builds its own client runs Migrate (River's rivermigrate) on start.
 package riverjobs

@@ -109,7 +109,7 @@ func ExampleNewEnqueuer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// River's tables, once (or: river migrate-up --database-url "$DATABASE_URL").
+	// River's tables, once: Migrate is safe to run on every start.
 	if err := riverjobs.Migrate(ctx, riverpgxv5.New(pool)); err != nil {
 		log.Fatal(err)
 	}
