@@ -44,6 +44,25 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotOpen, path, err)
 	}
+	// SQLite answers SQLITE_BUSY at once, without its busy handler, to connections that
+	// switch a new file to WAL while another does the same; those try again, within the
+	// busy timeout a held lock would have waited.
+	deadline := time.Now().Add(BusyTimeout)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		db, err := openDB(ctx, abs)
+		if err == nil || !errors.Is(err, ErrLocked) || time.Now().Add(wait).After(deadline) {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (gave up waiting: %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// openDB is one attempt of OpenDB on the absolute path abs.
+func openDB(ctx context.Context, abs string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
 	q.Set("_journal_mode", "WAL")
