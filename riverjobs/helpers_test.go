@@ -26,6 +26,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/ginadapter"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 	"github.com/webhookkit/openai-webhooks/internal/testsupport/testpg"
 	"github.com/webhookkit/openai-webhooks/nethttp"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
@@ -289,24 +290,10 @@ func send(client *http.Client, url string, d delivery) (int, string, error) {
 	return resp.StatusCode, string(answer), err
 }
 
-// waitFor polls cond until it holds, failing the test after a generous deadline (a
-// guard against hanging, not a timing assertion).
+// waitFor polls cond until it holds, failing the test after a generous deadline.
 func waitFor(t testing.TB, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ok, err := cond()
-		if err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	testkit.WaitFor(t, what, 90*time.Second, cond)
 }
 
 func count[TTx any](t testing.TB, b *env[TTx], query string, args ...any) int {

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
 	"github.com/webhookkit/openai-webhooks/riverjobs"
 	"github.com/webhookkit/openai-webhooks/sqlitejobs"
 )
@@ -112,24 +113,10 @@ func send(url string, d delivery) (int, string, error) {
 	return resp.StatusCode, string(answer), err
 }
 
-// waitFor polls cond until it holds, failing the test after a generous deadline (a
-// guard against hanging, not a timing assertion).
+// waitFor polls cond until it holds, failing the test after a generous deadline.
 func waitFor(t testing.TB, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ok, err := cond()
-		if err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	testkit.WaitFor(t, what, 60*time.Second, cond)
 }
 
 // count runs a count query on the file at path through a connection of its own.

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for a server the
@@ -153,4 +154,25 @@ func Record(t testing.TB, helper func(testing.TB)) *Recorder {
 	}()
 	<-done
 	return rec
+}
+
+// WaitFor polls cond every 25 ms until it holds, and fails the test when cond fails or
+// when within has passed: a guard against a test hanging, not a timing assertion, so
+// within is generous.
+func WaitFor(t testing.TB, what string, within time.Duration, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, err := cond()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after %s", what, within)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
