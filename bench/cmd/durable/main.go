@@ -51,6 +51,7 @@ func main() {
 	only := flag.String("backends", "sqlite,postgres,redis", "comma-separated backends to run, in this order")
 	work := flag.Bool("work", false, "also run workers (no-op handler) in this process while measuring")
 	rounds := flag.Int("rounds", 1, "measure every backend this many times, interleaved, and print the medians")
+	rate := flag.Float64("rate", 0, "offered load in deliveries/s, spread evenly over the senders' schedule (0: as fast as the senders can); a latency counts from each delivery's due time, so a late sender's wait is in it")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -64,7 +65,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, max(*rounds, 1)}); err != nil {
+	if err := run(config{*requests, *warmup, *concurrency, *sqliteDir, *pgURL, *redisURL, strings.Split(*only, ","), *work, max(*rounds, 1), *rate}); err != nil {
 		fmt.Fprintln(os.Stderr, "durable:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -77,6 +78,7 @@ type config struct {
 	backends                      []string
 	work                          bool
 	rounds                        int
+	rate                          float64 // deliveries/s offered; 0: closed loop
 }
 
 // backend is one durable queue behind nethttp.Handler.
@@ -158,12 +160,12 @@ func measure(cfg config, sender *webhooktest.Sender, v *core.Verifier, b backend
 		all[i] = sender.Delivery(core.BatchCompleted, core.BatchData{ID: fmt.Sprintf("batch_%d", i)})
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.concurrency, MaxConnsPerHost: cfg.concurrency}, Timeout: 30 * time.Second}
-	if _, _, err := send(client, url, all[:cfg.warmup], cfg.concurrency); err != nil {
+	if _, _, err := send(client, url, all[:cfg.warmup], cfg.concurrency, 0); err != nil {
 		return result{}, fmt.Errorf("warm-up: %w", err)
 	}
 	runtime.GC()
 	start := time.Now()
-	latencies, failed, err := send(client, url, all[cfg.warmup:], cfg.concurrency)
+	latencies, failed, err := send(client, url, all[cfg.warmup:], cfg.concurrency, cfg.rate)
 	elapsed := time.Since(start)
 	if err != nil {
 		return result{}, err
@@ -185,9 +187,13 @@ func measure(cfg config, sender *webhooktest.Sender, v *core.Verifier, b backend
 }
 
 // send posts the deliveries with n concurrent senders and returns each one's latency
-// and how many were not answered 200.
-func send(client *http.Client, url string, deliveries []webhooktest.Delivery, n int) ([]time.Duration, int, error) {
+// and how many were not answered 200. With rate > 0, delivery i is due at i/rate seconds
+// after the start and its latency counts from then (an open loop: the time a delivery
+// waited for a free sender is part of its latency); otherwise each sender sends its next
+// delivery as soon as it has the answer to the last.
+func send(client *http.Client, url string, deliveries []webhooktest.Delivery, n int, rate float64) ([]time.Duration, int, error) {
 	latencies := make([]time.Duration, len(deliveries))
+	begin := time.Now()
 	var (
 		next, failed atomic.Int64
 		wg           sync.WaitGroup
@@ -209,6 +215,10 @@ func send(client *http.Client, url string, deliveries []webhooktest.Delivery, n 
 				}
 				req.Header = d.Header()
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = begin.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(t0))
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })

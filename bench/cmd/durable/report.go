@@ -51,6 +51,9 @@ func printTable(w io.Writer, cfg config, what string, results []result) {
 	if cfg.work {
 		mode = "with workers (no-op handler) in the same process"
 	}
+	if cfg.rate > 0 {
+		mode += fmt.Sprintf(", offered at %.0f deliveries/s (open loop)", cfg.rate)
+	}
 	fmt.Fprintf(w, "%s: %d deliveries per backend after %d warm-up, %d concurrent senders, %s; %s, %d CPUs\n\n",
 		what, cfg.requests, cfg.warmup, cfg.concurrency, mode, runtime.Version(), runtime.NumCPU())
 	fmt.Fprintln(w, "| backend | deliveries/s | p50 | p99 | max | non-200 | jobs stored | note |")
