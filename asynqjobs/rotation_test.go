@@ -101,7 +101,7 @@ func TestTaskOfAnOldSecretIsArchivedThenReplayed(t *testing.T) {
 }
 
 // wantRetryLogged checks that the refusal of task id is logged at Error, with the
-// reason's kind and the retry, and without the secret's material (a signature).
+// reason, the diagnosis's kind and the retry, and without the secret's material (a signature).
 func wantRetryLogged(t *testing.T, logs, id string) {
 	t.Helper()
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
@@ -114,6 +114,9 @@ func wantRetryLogged(t *testing.T, logs, id string) {
 		}
 		if rec["level"] != "ERROR" || rec["reason"] != string(core.ReasonNoMatchingSignature) || !strings.Contains(rec["msg"].(string), "retr") {
 			t.Fatalf("the refusal is logged as %s; want Error, reason %s, saying it is retried", line, core.ReasonNoMatchingSignature)
+		}
+		if rec["kind"] != "no_match" {
+			t.Fatalf("the first refusal is logged as %s; want the diagnosis's kind, no_match (another secret)", line)
 		}
 		if strings.Contains(line, "v1,") {
 			t.Fatalf("the log holds a signature: %s", line)

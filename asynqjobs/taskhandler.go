@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/recheck"
 )
 
 // NewTaskHandler returns the asynq.Handler of a worker: register it under TypePrefix in
@@ -118,6 +119,11 @@ func (th *taskHandler) refuse(ctx context.Context, t *asynq.Task, err error) err
 		msg = "openai-webhooks: task refused, its signature does not verify with the worker's secrets; out of retries, it is archived: give the worker the endpoint's secret and replay it"
 	}
 	attrs = append(attrs, slog.Int("retried", retried), slog.Int("max_retry", maxRetry))
+	if body, headers, derr := decodePayload(t.Payload()); derr == nil {
+		if kind, ok := recheck.Kind(th.verifier, body, headers, retried+1, maxRetry+1); ok {
+			attrs = append(attrs, slog.String("kind", string(kind)))
+		}
+	}
 	th.logger.LogAttrs(ctx, slog.LevelError, msg, attrs...)
 	return fmt.Errorf("%w: task %q: %w", ErrInvalidTask, id, err)
 }

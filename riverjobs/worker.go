@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
-	"github.com/webhookkit/openai-webhooks/diagnose"
+	"github.com/webhookkit/openai-webhooks/internal/recheck"
 )
 
 // NewWorker returns the River worker for EventArgs jobs: it verifies the stored delivery
@@ -114,7 +114,7 @@ func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Ev
 			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts),
 			slog.String("cause", causeOf(err)),
 		}
-		if kind, ok := vf.diagnose(job); ok {
+		if kind, ok := recheck.Kind(vf.v, args.Body, args.Headers(), job.Attempt, job.MaxAttempts); ok {
 			attrs = append(attrs, slog.String("kind", string(kind)))
 		}
 		attrs = append(attrs, slog.String("error", err.Error()))
@@ -122,26 +122,6 @@ func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Ev
 		return nil, err
 	}
 	return e, nil
-}
-
-// maxDiagnosedBody bounds the body a diagnosis re-hashes, as the adapters' WithDiagnosis
-// does.
-const maxDiagnosedBody = 64 << 10
-
-// diagnose names why job's delivery does not verify (diagnose.Kind: no_match for
-// another secret, say), on its first and its last attempt only: a diagnosis re-hashes
-// the body up to about a thousand times, and a rotation can fail every job at once. The
-// clock is set to the delivery's own timestamp, so that a job's age is not the cause.
-func (vf verify) diagnose(job *river.Job[EventArgs]) (diagnose.Kind, bool) {
-	args := job.Args
-	if (job.Attempt != 1 && job.Attempt < job.MaxAttempts) || len(args.Body) > maxDiagnosedBody {
-		return "", false
-	}
-	var opts []diagnose.Option
-	if sent, err := core.ParseTimestamp(args.Timestamp); err == nil {
-		opts = append(opts, diagnose.At(sent))
-	}
-	return diagnose.Verifier(vf.v, diagnose.Delivery{Body: args.Body, Headers: args.Headers()}, opts...).Kind(), true
 }
 
 // causeOf names the core sentinel behind a verification failure.
