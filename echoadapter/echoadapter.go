@@ -38,6 +38,7 @@ import (
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Set: c.Get(echoadapter.EventKey).(*core.Event). EventFrom reads it for you.
+// Its value, "github.com/webhookkit/openai-webhooks/event", is the same in every adapter.
 const EventKey = receive.EventKey
 
 // Middleware returns echo middleware that lets only verified deliveries through to next.

@@ -55,6 +55,7 @@ import (
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Locals: c.Locals(fiberadapter.EventKey).(*core.Event). EventFrom reads it for you.
+// Its value, "github.com/webhookkit/openai-webhooks/event", is the same in every adapter.
 const EventKey = receive.EventKey
 
 // Middleware returns fiber middleware that lets only verified deliveries through to the

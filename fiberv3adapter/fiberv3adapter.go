@@ -50,6 +50,7 @@ import (
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Locals: c.Locals(fiberv3adapter.EventKey).(*core.Event). EventFrom reads it for you.
+// Its value, "github.com/webhookkit/openai-webhooks/event", is the same in every adapter.
 const EventKey = receive.EventKey
 
 // Middleware returns fiber middleware that lets only verified deliveries through to the

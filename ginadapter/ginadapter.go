@@ -35,6 +35,7 @@ import (
 
 // EventKey is the key under which Middleware and Handler store the verified *core.Event
 // with c.Set: c.MustGet(ginadapter.EventKey).(*core.Event). EventFrom reads it for you.
+// Its value, "github.com/webhookkit/openai-webhooks/event", is the same in every adapter.
 const EventKey = receive.EventKey
 
 // Middleware returns gin middleware that lets only verified deliveries through to the
