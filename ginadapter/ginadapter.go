@@ -73,7 +73,7 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 	cfg := adapteropt.Build(opts, WriteError)
 	return receive.New(v, cfg.Config), &receive.Flow[*gin.Context]{
 		Receive: receiveEvent,
-		Next:    func(c *gin.Context) error { c.Next(); return nil },
+		Next:    next,
 		Status:  func(c *gin.Context, _ error) int { return nextStatus(c) },
 		Sent: func(c *gin.Context) int {
 			if c.Writer.Written() { // gin holds a status set with c.Status until the first write
@@ -91,6 +91,21 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 			return nil
 		},
 	}
+}
+
+// next runs the chain after Middleware. A panic in it aborts the chain before the
+// pipeline recovers it, as gin.Recovery does: else, when the panicking handler had
+// already answered, gin would go on to the handlers after it.
+func next(c *gin.Context) error {
+	panicked := true
+	defer func() {
+		if panicked {
+			c.Abort()
+		}
+	}()
+	c.Next()
+	panicked = false
+	return nil
 }
 
 // receiveEvent reads and verifies the delivery. On success the event is stored in c and
