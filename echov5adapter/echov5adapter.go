@@ -17,7 +17,8 @@
 // see it: it is logged at Error with its stack, the idempotency claim is released, and
 // the delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
 // failed. When the handler had already committed its answer, that answer stands, and
-// the observer reports the failure with its status.
+// the observer reports the failure with its status. A panic with
+// http.ErrAbortHandler still aborts the response, as net/http means it to.
 //
 // The names are those of every adapter of this module: Middleware, Handler, EventFrom,
 // EventKey (the key in echo's own store, c.Set), the With… options, ErrorHandler and its
@@ -86,6 +87,7 @@ func EventFrom(c *echo.Context) (*core.Event, bool) {
 // newFlow returns the pipeline of opts and echo's part of it (receive.Flow).
 func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*echo.Context]) {
 	cfg := adapteropt.Build(opts, WriteError)
+	cfg.ReraiseAbort = true // a net/http server below aborts the response
 	return receive.New(v, cfg.Config), &receive.Flow[*echo.Context]{
 		Receive: receiveEvent,
 		Status: func(c *echo.Context, err error) int {

@@ -22,7 +22,8 @@
 // it is logged at Error with its stack, the idempotency claim is released, and the
 // delivery is answered 500 {"error":"…"} through the ErrorHandler and observed as
 // failed. fiber sends nothing before the handlers return, so a panicking handler's
-// partial answer is always replaced.
+// partial answer is always replaced. A panic with http.ErrAbortHandler, which only a net/http
+// server acts on, is recovered the same way.
 //
 // The names are those of every adapter of this module: Middleware, Handler, EventFrom,
 // EventKey (the key in fiber's own store, c.Locals), the With… options, ErrorHandler and

@@ -13,7 +13,8 @@
 // its stack, the idempotency claim is released, and the delivery is answered 500
 // {"error":"…"} through the ErrorHandler (gin.Recovery would answer 500 too) and observed
 // as failed. When the chain had already written its answer, that answer stands, and the
-// observer reports the failure with its status.
+// observer reports the failure with its status. A panic with
+// http.ErrAbortHandler still aborts the response, as net/http means it to.
 //
 // The names are those of every adapter of this module: Middleware, Handler, EventFrom,
 // EventKey (the key in gin's own store), the With… options, ErrorHandler and its default
@@ -71,6 +72,7 @@ func EventFrom(c *gin.Context) (*core.Event, bool) {
 // handlers return no error, so its steps return nil).
 func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[*gin.Context]) {
 	cfg := adapteropt.Build(opts, WriteError)
+	cfg.ReraiseAbort = true // a net/http server below aborts the response
 	return receive.New(v, cfg.Config), &receive.Flow[*gin.Context]{
 		Receive: receiveEvent,
 		Next:    next,

@@ -50,7 +50,8 @@
 // {"received":true,"duplicate":true} for a delivery already handled, 409 for one being
 // handled by another invocation, 503 when the store cannot be reached; 500 when the
 // handler returns an error or panics, so that OpenAI retries. A panic releases the
-// idempotency claim and is logged with its stack; it does not fail the invocation.
+// idempotency claim and is logged with its stack; it does not fail the invocation, not
+// even one with http.ErrAbortHandler, which only a net/http server acts on.
 // Replies never carry internal detail. The handler finds the event in its context too
 // (core.FromContext).
 //

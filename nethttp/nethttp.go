@@ -37,6 +37,7 @@ import (
 // it wrote nothing, as net/http answers).
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
 	cfg := adapteropt.Build(opts, WriteError)
+	cfg.ReraiseAbort = true // a net/http server below aborts the response
 	p := receive.New(v, cfg.Config)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +65,7 @@ func Handler(v *core.Verifier, h core.Handler, opts ...Option) http.Handler {
 		panic("nethttp.Handler: the core.Handler is nil")
 	}
 	cfg := adapteropt.Build(opts, WriteError)
+	cfg.ReraiseAbort = true // a net/http server below aborts the response
 	p := receive.New(v, cfg.Config)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, r, ok := receiveEvent(p, cfg, w, r)

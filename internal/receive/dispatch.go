@@ -94,15 +94,15 @@ func (c *call) result(outcome Outcome, err error) (Outcome, error) {
 
 // run runs next, recovering a panic: it is logged at Error with its stack, and run
 // returns the status the sender will see, 500 unless the response had already gone out.
-// http.ErrAbortHandler is re-raised: it is net/http's way to abort a response on
-// purpose.
+// Under a net/http server (Config.ReraiseAbort), http.ErrAbortHandler is re-raised: it
+// is net/http's way to abort a response on purpose.
 func (p *Pipeline) run(ctx context.Context, e *core.Event, c *call) (status int) {
 	defer func() {
 		v := recover()
 		if v == nil {
 			return
 		}
-		if v == http.ErrAbortHandler { //nolint:errorlint // compared as net/http compares it
+		if p.cfg.ReraiseAbort && v == http.ErrAbortHandler { //nolint:errorlint // compared as net/http compares it
 			panic(v)
 		}
 		status = http.StatusInternalServerError

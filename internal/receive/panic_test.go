@@ -81,3 +81,29 @@ func wantPanicLogged(t *testing.T, logs, value string) {
 		t.Fatalf("logged %q; want one Error line with the panic, its stack and the webhook-id", logs)
 	}
 }
+
+// TestDispatchAbortHandler: under a net/http server (ReraiseAbort) a panic with
+// http.ErrAbortHandler goes on to the server, which aborts the response, with the claim
+// released and the delivery observed once as failed; elsewhere it is recovered as any
+// panic is, since nothing would catch it (fasthttp) or it would fail the invocation
+// (Lambda).
+func TestDispatchAbortHandler(t *testing.T) {
+	for _, reraise := range []bool{true, false} {
+		p, ctx, e, store, obs, _ := panicSetUp(t)
+		p.cfg.ReraiseAbort = reraise
+		var escaped any
+		func() {
+			defer func() { escaped = recover() }()
+			_, _ = p.Dispatch(ctx, e, func(context.Context) int { panic(http.ErrAbortHandler) }, nil)
+		}()
+		if (escaped == http.ErrAbortHandler) != reraise { //nolint:errorlint // the value itself
+			t.Fatalf("ReraiseAbort %v: the panic escaped: %v", reraise, escaped)
+		}
+		if len(store.calls) != 2 || store.calls[1] != "abandon tok-1" {
+			t.Fatalf("ReraiseAbort %v: store calls %v, want begin then abandon", reraise, store.calls)
+		}
+		if len(obs.ended) != 1 || obs.ended[0].Outcome != core.OutcomeFailed {
+			t.Fatalf("ReraiseAbort %v: observed %+v, want one failure", reraise, obs.ended)
+		}
+	}
+}

@@ -37,6 +37,11 @@ type Config struct {
 	Logger       *slog.Logger
 	Observer     core.Observer // nil: nothing is observed, at no cost
 	Diagnosis    bool          // explain signature refusals in the log (diagnosis.go)
+	// ReraiseAbort is set by the adapters that run under a net/http server (nethttp, gin,
+	// echo): a panic with http.ErrAbortHandler is re-raised for the server to abort the
+	// response, as it means to. Elsewhere (fiber, whose fasthttp does not recover panics,
+	// and Lambda) it is recovered like any panic.
+	ReraiseAbort bool
 }
 
 // Pipeline receives deliveries for one endpoint. It is safe for concurrent use.
