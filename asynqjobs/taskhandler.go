@@ -10,6 +10,7 @@ import (
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/recheck"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 // NewTaskHandler returns the asynq.Handler of a worker: register it under TypePrefix in
@@ -79,16 +80,13 @@ func (th *taskHandler) event(ctx context.Context, t *asynq.Task) (*core.Event, e
 	if err != nil {
 		return nil, permanent(err)
 	}
-	e, err := th.verifier.UnwrapIgnoringTimestamp(body, headers)
-	if err != nil {
-		return nil, err
-	}
 	// One task per webhook-id: a genuine payload copied under another id would run the
-	// handler again.
-	if id, ok := asynq.GetTaskID(ctx); ok && id != e.WebhookID {
-		return nil, permanent(fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", e.WebhookID))
+	// handler again. Checked before the signature: a task under another id can never
+	// pass, whatever secret the worker is given, so it is not worth a retry.
+	if id, ok := asynq.GetTaskID(ctx); ok && id != headers.ID {
+		return nil, permanent(fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", textcut.Truncate(headers.ID, 64)))
 	}
-	return e, nil
+	return th.verifier.UnwrapIgnoringTimestamp(body, headers)
 }
 
 func permanent(err error) error { return &permanentError{err} }
