@@ -90,6 +90,20 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// FlushError flushes the ResponseWriter it wraps. A flush sends the status (200 when
+// none was written), so it counts as the answer going out: a handler that panics after
+// it has answered (Sent), and nothing may be written over it.
+func (w *StatusWriter) FlushError() error {
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	if err == nil && w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return err
+}
+
+// Flush is FlushError for handlers that assert http.Flusher.
+func (w *StatusWriter) Flush() { _ = w.FlushError() }
+
 // Sent returns the status written, or 0 when the handler wrote nothing yet: for
 // Dispatch, which can still answer a handler that panicked before writing.
 func (w *StatusWriter) Sent() int { return w.status }
@@ -103,5 +117,5 @@ func (w *StatusWriter) Status() int {
 	return w.status
 }
 
-// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
+// Unwrap lets http.ResponseController reach Hijack and deadlines.
 func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
