@@ -57,7 +57,10 @@ func middleware(v *core.Verifier, skip func(echo.Context) bool, opts []Option) e
 	p, f := newFlow(v, opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		f := *f
-		f.Next = next
+		f.Next = func(c echo.Context) error {
+			watchFlushes(c.Response())
+			return next(c)
+		}
 		return func(c echo.Context) error { return receive.RunMiddleware(p, &f, skip, c) }
 	}
 }
@@ -87,8 +90,12 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 		Receive: receiveEvent,
 		Status:  nextStatus,
 		Sent: func(c echo.Context) int {
-			if c.Response().Committed {
-				return c.Response().Status
+			resp := c.Response()
+			if resp.Committed {
+				return resp.Status
+			}
+			if sw, ok := resp.Writer.(*receive.StatusWriter); ok {
+				return sw.Sent() // flushed, or written past echo's Response
 			}
 			return 0
 		},
@@ -98,6 +105,15 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 			}
 			return c.Blob(reply.Status, receive.ContentType, reply.Body)
 		},
+	}
+}
+
+// watchFlushes puts a receive.StatusWriter under resp: echo does not count a flush as
+// committing the response, yet it sends the status, so a handler that flushed and then
+// panicked has answered (Sent) and nothing may be written after it.
+func watchFlushes(resp *echo.Response) {
+	if _, ok := resp.Writer.(*receive.StatusWriter); !ok {
+		resp.Writer = &receive.StatusWriter{ResponseWriter: resp.Writer}
 	}
 }
 

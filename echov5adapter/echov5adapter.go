@@ -62,7 +62,10 @@ func middleware(v *core.Verifier, skip func(*echo.Context) bool, opts []Option) 
 	p, f := newFlow(v, opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		f := *f
-		f.Next = next
+		f.Next = func(c *echo.Context) error {
+			watchFlushes(c.Response())
+			return next(c)
+		}
 		return func(c *echo.Context) error { return receive.RunMiddleware(p, &f, skip, c) }
 	}
 }
@@ -95,8 +98,15 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 			return status
 		},
 		Sent: func(c *echo.Context) int {
-			if resp, status := echo.ResolveResponseStatus(c.Response(), nil); resp != nil && resp.Committed {
+			resp, status := echo.ResolveResponseStatus(c.Response(), nil)
+			if resp == nil {
+				return 0
+			}
+			if resp.Committed {
 				return status
+			}
+			if sw, ok := resp.ResponseWriter.(*receive.StatusWriter); ok {
+				return sw.Sent() // flushed, or written past echo's Response
 			}
 			return 0
 		},
@@ -106,6 +116,19 @@ func newFlow(v *core.Verifier, opts []Option) (*receive.Pipeline, *receive.Flow[
 			}
 			return c.Blob(reply.Status, receive.ContentType, reply.Body)
 		},
+	}
+}
+
+// watchFlushes puts a receive.StatusWriter under the echo.Response in rw: echo does not
+// count a flush as committing the response, yet it sends the status, so a handler that
+// flushed and then panicked has answered (Sent) and nothing may be written after it.
+func watchFlushes(rw http.ResponseWriter) {
+	resp, err := echo.UnwrapResponse(rw)
+	if err != nil {
+		return
+	}
+	if _, ok := resp.ResponseWriter.(*receive.StatusWriter); !ok {
+		resp.ResponseWriter = &receive.StatusWriter{ResponseWriter: resp.ResponseWriter}
 	}
 }
 
