@@ -53,21 +53,23 @@ func Diagnosis[H any]() Option[H] {
 	return Option[H]{func(c *Config[H]) { c.Diagnosis = true }}
 }
 
-// ErrorHandler sets the adapter's error handler; a nil one keeps the adapter's default.
+// ErrorHandler sets the adapter's error handler; a nil one restores the adapter's
+// default, also after another ErrorHandler.
 func ErrorHandler[H any](h H) Option[H] {
-	if isNil(h) {
-		return Option[H]{}
-	}
 	return Option[H]{func(c *Config[H]) { c.OnError = h }}
 }
 
-// Build applies opts in order to a Config whose error handler is the adapter's default.
+// Build applies opts in order to a Config, whose error handler is the adapter's default
+// unless the last ErrorHandler of opts set one.
 func Build[H any](opts []Option[H], defaultErrorHandler H) Config[H] {
-	c := Config[H]{OnError: defaultErrorHandler}
+	var c Config[H]
 	for _, opt := range opts {
 		if opt.apply != nil {
 			opt.apply(&c)
 		}
+	}
+	if isNil(c.OnError) {
+		c.OnError = defaultErrorHandler
 	}
 	return c
 }

@@ -34,3 +34,13 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("the zero Option or a nil error handler changed %+v", zero)
 	}
 }
+
+// A nil error handler restores the default, also after another one: the adapters'
+// WithErrorHandler says "WriteError by default or when h is nil", as before adapteropt.
+func TestNilErrorHandlerRestoresTheDefault(t *testing.T) {
+	mine := handler(func() string { return "mine" })
+	c := Build([]Option[handler]{ErrorHandler(mine), ErrorHandler[handler](nil)}, handler(func() string { return "default" }))
+	if c.OnError == nil || c.OnError() != "default" {
+		t.Fatal("WithErrorHandler(nil) after another handler kept that handler")
+	}
+}
