@@ -57,11 +57,14 @@ func middleware(v *core.Verifier, skip func(echo.Context) bool, opts []Option) e
 	p, f := newFlow(v, opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		f := *f
-		f.Next = func(c echo.Context) error {
-			watchFlushes(c.Response())
-			return next(c)
+		f.Next = next
+		return func(c echo.Context) error {
+			if skip != nil && skip(c) {
+				return next(c)
+			}
+			watchFlushes(c.Response()) // only for a delivery: a skipped request keeps its writer as it is
+			return receive.RunMiddleware(p, &f, nil, c)
 		}
-		return func(c echo.Context) error { return receive.RunMiddleware(p, &f, skip, c) }
 	}
 }
 
