@@ -18,8 +18,8 @@
 // forge an event. It is logged at Error with its cause and retried with asynq's backoff,
 // as a handler's failure is, not dropped: during a secret rotation, or with a worker
 // given the wrong secret, fixing the worker's configuration recovers every task. A task
-// that can never pass (its payload does not decode, or it is a copy under another task
-// id) is archived at once (asynq.SkipRetry). An error from the handler is returned to
+// that can never pass (its payload does not decode, its headers or event are malformed,
+// or it is a copy under another task id) is archived at once (asynq.SkipRetry). An error from the handler is returned to
 // asynq, which retries the task with its backoff and archives it when the retries run
 // out; archived tasks are replayed with asynq.Inspector.RunTask, the asynq CLI (asynq
 // task run) or asynqmon.
@@ -77,7 +77,7 @@ var (
 	// ErrInvalidTask: a task given to NewTaskHandler's handler is not a genuine delivery:
 	// its payload does not decode, its signature does not match, or its task id is not its
 	// webhook-id. A signature that does not match is retried (the worker may lack the
-	// secret); for the other two the error also wraps asynq.SkipRetry, so the task is
+	// secret); for anything else the error also wraps asynq.SkipRetry, so the task is
 	// archived at once.
 	ErrInvalidTask = errors.New("asynqjobs: task is not a genuine delivery")
 )

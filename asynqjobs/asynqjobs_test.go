@@ -246,6 +246,8 @@ func TestForgedTasksNeverReachTheHandler(t *testing.T) {
 		"forged-truncated":    v[:40],
 		"wh_victim_other_id":  bytes.Replace(v, []byte("webhook-id: wh_victim"), []byte("webhook-id: wh_victim_other_ts"), 1),
 		"forged-copy-genuine": payload["wh_genuine"], // a genuine delivery under another task id
+		"wh_victim_bad_ts": bytes.Replace(bytes.Replace(v, []byte("webhook-id: wh_victim"), []byte("webhook-id: wh_victim_bad_ts"), 1),
+			[]byte("webhook-timestamp: "), []byte("webhook-timestamp: x"), 1), // no secret can make it verify
 	}
 	for id, p := range forged {
 		if bytes.Equal(p, v) {
@@ -290,6 +292,7 @@ func TestForgedTasksNeverReachTheHandler(t *testing.T) {
 		"wh_victim_other_id":  "task id is not the delivery's webhook-id", // whatever its signature: no secret can fix it
 		"forged-garbage":      "does not start with",
 		"forged-copy-genuine": "task id is not the delivery's webhook-id",
+		"wh_victim_bad_ts":    "webhook-timestamp",
 	} {
 		if _, info := e.taskState(t, id); !strings.Contains(info.LastErr, want) {
 			t.Errorf("forged task %s: last error %q, want it to contain %q", id, info.LastErr, want)

@@ -25,10 +25,10 @@ import (
 // whose signature does not verify is retried with asynq's backoff, like a handler's
 // failure: during a secret rotation, or with a worker given the wrong secret, fixing the
 // worker's configuration recovers every task; when the retries run out it is archived,
-// and can be replayed. A task that can never pass (its payload does not decode, or its
-// task id is not its webhook-id: a copy) also wraps asynq.SkipRetry and is archived at
-// once. h's error is returned as it is: asynq retries the task with its backoff and
-// archives it when the retries run out.
+// and can be replayed. A task that can never pass (its payload does not decode, its
+// headers or event are malformed, or its task id is not its webhook-id: a copy) also
+// wraps asynq.SkipRetry and is archived at once. h's error is returned as it is: asynq
+// retries the task with its backoff and archives it when the retries run out.
 //
 // v must accept the endpoint's secret (with core.WithSecret for the next one during a
 // rotation, since a task may run long after it was signed). It panics if v or h is nil.
@@ -83,10 +83,15 @@ func (th *taskHandler) event(ctx context.Context, t *asynq.Task) (*core.Event, e
 	// One task per webhook-id: a genuine payload copied under another id would run the
 	// handler again. Checked before the signature: a task under another id can never
 	// pass, whatever secret the worker is given, so it is not worth a retry.
-	if id, ok := asynq.GetTaskID(ctx); ok && id != headers.ID {
+	if id, ok := asynq.GetTaskID(ctx); ok && id != headers.Trim().ID {
 		return nil, permanent(fmt.Errorf("the task id is not the delivery's webhook-id %q: a copy of a delivery, not one the Enqueuer queued", textcut.Truncate(headers.ID, 64)))
 	}
-	return th.verifier.UnwrapIgnoringTimestamp(body, headers)
+	e, err := th.verifier.UnwrapIgnoringTimestamp(body, headers)
+	if err != nil && core.ReasonOf(err) != core.ReasonNoMatchingSignature {
+		// Malformed headers or event: no secret given to the worker makes it pass.
+		return nil, permanent(err)
+	}
+	return e, err
 }
 
 func permanent(err error) error { return &permanentError{err} }
