@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/webhookkit/openai-webhooks/core"
+	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
+)
+
+// TestListenPrintsNoControlCharacters: whoever finds the tunnel's URL chooses the path
+// and the headers of what listen prints; a terminal must never receive their escape
+// sequences (retitling the window, clearing the screen, or worse), in C0 (ESC, BEL,
+// sent percent-encoded in the path) or C1 form (U+009B, a CSI, in a header).
+func TestListenPrintsNoControlCharacters(t *testing.T) {
+	secret := newSecret(t)
+	v, err := core.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out testkit.LockedBuffer
+	rcv, _ := newListenParts(listenOptions{path: "/webhooks/openai"}, secret, v, nil, &out, &out, time.Now)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(rcv)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	for _, raw := range []string{
+		"POST /x%1b]0;pwned%07%1b[2J%0a%e2%80%ae HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+		"POST /webhooks/openai HTTP/1.1\r\nHost: a\r\nwebhook-id: wh\xc2\x9b31mred\xe2\x80\xae\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,x\r\nContent-Length: 2\r\n\r\n{}",
+	} {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(c, raw)
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close()
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines (one ignored, one rejected), got %d:\n%q", len(lines), out.String())
+	}
+	for _, line := range lines {
+		for _, r := range line {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+				t.Errorf("listen printed %U from the sender in %q", r, line)
+			}
+		}
+	}
+	wantContains(t, "listen's output", out.String(), `/x\x1b]0;pwned\x07\x1b[2J\x0a\u202e`, `wh\u009b31mred\u202e`)
+}
