@@ -4,6 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,4 +62,26 @@ func TestListenPrintsNoControlCharacters(t *testing.T) {
 		}
 	}
 	wantContains(t, "listen's output", out.String(), `/x\x1b]0;pwned\x07\x1b[2J\x0a\u202e`, `wh\u009b31mred\u202e`)
+}
+
+// TestReplayPrintsNoControlCharacters: a capture file holds what a sender chose; replay's
+// line about it must not pass its escape sequences to the terminal.
+func TestReplayPrintsNoControlCharacters(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	t.Cleanup(app.Close)
+	file := filepath.Join(t.TempDir(), "hostile.http")
+	raw := "POST /webhooks/openai HTTP/1.1\r\nHost: a\r\nwebhook-id: wh\xc2\x9b2J\xe2\x80\xae\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,x\r\nContent-Length: 2\r\n\r\n{}"
+	if err := os.WriteFile(file, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", nil, "replay", file, "--to", app.URL)
+	wantCode(t, r, 1)
+	for _, c := range r.stdout {
+		if (unicode.IsControl(c) && c != '\n') || unicode.Is(unicode.Bidi_Control, c) {
+			t.Fatalf("replay printed %U from the capture file:\n%q", c, r.stdout)
+		}
+	}
+	wantContains(t, "replay's output", r.stdout, `webhook-id wh\u009b2J\u202e  as captured  400 Bad Request`)
 }
