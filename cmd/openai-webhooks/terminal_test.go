@@ -85,3 +85,21 @@ func TestReplayPrintsNoControlCharacters(t *testing.T) {
 	}
 	wantContains(t, "replay's output", r.stdout, `webhook-id wh\u009b2J\u202e  as captured  400 Bad Request`)
 }
+
+// TestVerifyPrintsNoControlCharacters: verify --request reads a capture, whose headers a
+// sender chose; its report quotes them, escaped.
+func TestVerifyPrintsNoControlCharacters(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hostile.http")
+	raw := "POST /webhooks/openai HTTP/1.1\r\nHost: a\r\nwebhook-id: wh\xc2\x9b2J\xe2\x80\xae\r\nwebhook-timestamp: 1\xc2\x9b\r\nwebhook-signature: v1,x\xc2\x9b\r\nContent-Length: 2\r\n\r\n{}"
+	if err := os.WriteFile(file, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", nil, "verify", "--request", file, "--secret", newSecret(t))
+	wantCode(t, r, 1)
+	for _, c := range r.stdout + r.stderr {
+		if (unicode.IsControl(c) && c != '\n') || unicode.Is(unicode.Bidi_Control, c) {
+			t.Fatalf("verify printed %U from the request file:\n%s", c, r.stdout+r.stderr)
+		}
+	}
+	wantContains(t, "verify's report", r.stdout, `wh\u009b2J\u202e`)
+}
