@@ -131,7 +131,9 @@ func (d *Dir) written(path string) bool {
 		delete(d.evicted, path)
 		return false
 	}
-	for i := range d.refused {
+	// From the newest: the capture was reserved moments ago, and the list may hold
+	// hundreds of thousands of small ones.
+	for i := len(d.refused) - 1; i >= 0; i-- {
 		if d.refused[i].path == path {
 			d.refused[i].writing = false
 			break
