@@ -61,6 +61,7 @@ func (p *deliveryPrinter) emit(line listenLine, text string) {
 // report prints d according to its verdict, with the app's answer when it was forwarded.
 func (p *deliveryPrinter) report(d *inspector.Delivery) {
 	id := textcut.Truncate(d.Header.Get(core.HeaderID), 64)
+	shown := textcut.Printable(id) // the text line goes to a terminal: never the sender's escapes
 	line := listenLine{Time: d.At.UTC().Format(time.RFC3339), N: d.N, Status: d.Status, WebhookID: id, ReplayOf: d.ReplayOf}
 	app := ""
 	if d.App != nil {
@@ -80,7 +81,7 @@ func (p *deliveryPrinter) report(d *inspector.Delivery) {
 			line.Outcome, what = "replayed", fmt.Sprintf("replayed  #%d as", d.ReplayOf)
 		}
 		if d.Event == nil {
-			p.emit(line, fmt.Sprintf("%s webhook-id %s%s", what, id, app))
+			p.emit(line, fmt.Sprintf("%s webhook-id %s%s", what, shown, app))
 			return
 		}
 		e := d.Event
@@ -98,17 +99,16 @@ func (p *deliveryPrinter) report(d *inspector.Delivery) {
 	case inspector.Duplicate:
 		line.Outcome = "duplicate"
 		if d.App == nil {
-			p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", id))
+			p.emit(line, fmt.Sprintf("duplicate 200  webhook-id %s  already handled: acknowledged without running the handler", shown))
 			return
 		}
-		p.emit(line, fmt.Sprintf("duplicate %d  webhook-id %s  a redelivery of a webhook-id seen before, forwarded%s", d.Status, id, app))
+		p.emit(line, fmt.Sprintf("duplicate %d  webhook-id %s  a redelivery of a webhook-id seen before, forwarded%s", d.Status, shown, app))
 	default:
 		line.Outcome, line.Error = "rejected", d.Reason
-		shown := id
 		if shown == "" {
 			shown = "(none)"
 		}
-		p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", d.Status, shown, d.Reason))
+		p.emit(line, fmt.Sprintf("rejected  %d  webhook-id %s  %s", d.Status, shown, textcut.Printable(d.Reason)))
 	}
 }
 
@@ -135,5 +135,5 @@ func formatLatency(d time.Duration) string {
 
 func (p *deliveryPrinter) ignored(r *http.Request, status int, why string) {
 	line := listenLine{Time: p.now().UTC().Format(time.RFC3339), Outcome: "ignored", Status: status, Method: r.Method, Path: r.URL.Path, Error: why}
-	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, textcut.Truncate(r.URL.Path, 80), why))
+	p.emit(line, fmt.Sprintf("ignored   %d  %s %s  (%s)", status, r.Method, textcut.Printable(textcut.Truncate(r.URL.Path, 80)), why))
 }

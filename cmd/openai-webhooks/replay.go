@@ -125,7 +125,8 @@ func (c *cli) replayOne(client *http.Client, target string, signer *core.Signer,
 		header.Set("Content-Type", "application/json")
 	}
 	res := forward.Post(context.Background(), client, target, header, captured.Body)
-	prefix := fmt.Sprintf("%s  webhook-id %s  %s", file, orNone(h.ID), how)
+	// The capture holds what a sender chose: its webhook-id reaches the terminal escaped.
+	prefix := fmt.Sprintf("%s  webhook-id %s  %s", file, textcut.Printable(orNone(h.ID)), how)
 	if res.Status == 0 {
 		fmt.Fprintf(c.stdout, "%s  not answered: %s\n", prefix, forward.UnreachableHint(res.Err))
 		return false
@@ -150,7 +151,7 @@ func answerStart(body []byte) string {
 	if s == "" {
 		return "(empty answer)"
 	}
-	return textcut.Truncate(s, 120)
+	return textcut.Printable(textcut.Truncate(s, 120))
 }
 
 // signedBy reports whether h's signature of body is one signer makes: the delivery is

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/webhooktest"
@@ -71,6 +72,11 @@ func runSign(c *cli, args []string) error {
 	body, err := c.readBody(*file)
 	if err != nil {
 		return err
+	}
+	if *lambdaSource != "" && !*base64Body && !utf8.Valid(body) {
+		// As JSON text its invalid bytes would become U+FFFD: the event would carry
+		// another body than the one signed.
+		return usageErrorf("the body is not valid UTF-8, so a Lambda event cannot carry it as text: add --base64 (isBase64Encoded), which carries it byte for byte")
 	}
 	ts := c.now()
 	if flagWasSet(fs, "timestamp") {

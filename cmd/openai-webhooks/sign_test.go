@@ -149,3 +149,16 @@ func TestSignLambdaUsage(t *testing.T) {
 		wantContains(t, strings.Join(c.args, " "), r.stderr, c.want)
 	}
 }
+
+// A body that is not UTF-8 cannot travel as a Lambda event's text (JSON would replace
+// its bytes, and the signature would no longer match): sign --lambda says so and
+// points at --base64, which carries it byte for byte.
+func TestSignLambdaBodyNotUTF8(t *testing.T) {
+	secret := newSecret(t)
+	file := writeFile(t, "event.bin", []byte("{\"note\":\"caf\xe9\"}"))
+	r := runCLI(t, "", nil, "sign", "--secret", secret, "--file", file, "--lambda", "v2")
+	wantCode(t, r, 2)
+	wantContains(t, "sign --lambda v2 of a Latin-1 body", r.stderr, "not valid UTF-8", "--base64")
+	r = runCLI(t, "", nil, "sign", "--secret", secret, "--file", file, "--lambda", "v2", "--base64")
+	wantCode(t, r, 0)
+}

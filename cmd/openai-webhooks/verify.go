@@ -13,6 +13,7 @@ import (
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/diagnose"
 	"github.com/webhookkit/openai-webhooks/internal/capture"
+	"github.com/webhookkit/openai-webhooks/internal/textcut"
 )
 
 var verifyUsage = cmdUsage{
@@ -54,20 +55,23 @@ type verifyReport struct {
 
 // print writes the report with lines of at most width columns (a word longer than the
 // line, such as a long header value, stays whole).
+//
+// The report quotes the request's headers, which a sender chose: each text is escaped
+// (textcut.Printable) before it reaches a terminal.
 func (r *verifyReport) print(w io.Writer, headline string, width int) {
-	fmt.Fprintf(w, "verify: %s\n", headline)
+	fmt.Fprintf(w, "verify: %s\n", textcut.Printable(headline))
 	const checkIndent = 2 + 10 + 1 + 5 + 1 // "  <name>     <stat> "
 	for _, c := range r.checks {
-		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.Name, c.Status, wrap(c.Detail, width, checkIndent, strings.Repeat(" ", checkIndent)))
+		fmt.Fprintf(w, "  %-10s %-5s %s\n", c.Name, c.Status, wrap(textcut.Printable(c.Detail), width, checkIndent, strings.Repeat(" ", checkIndent)))
 	}
 	if r.answer != "" {
-		fmt.Fprintf(w, "  %-10s %s\n", "answer", wrap(r.answer, width, 13, strings.Repeat(" ", 13)))
+		fmt.Fprintf(w, "  %-10s %s\n", "answer", wrap(textcut.Printable(r.answer), width, 13, strings.Repeat(" ", 13)))
 	}
 	for _, n := range r.notes {
-		fmt.Fprintf(w, "note: %s\n", wrap(n, width, len("note: "), "  "))
+		fmt.Fprintf(w, "note: %s\n", wrap(textcut.Printable(n), width, len("note: "), "  "))
 	}
 	for _, c := range r.causes {
-		fmt.Fprintf(w, "cause: %s\n", wrap(c, width, len("cause: "), "  "))
+		fmt.Fprintf(w, "cause: %s\n", wrap(textcut.Printable(c), width, len("cause: "), "  "))
 	}
 }
 

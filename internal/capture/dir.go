@@ -31,11 +31,15 @@ type Dir struct {
 	mu           sync.Mutex
 	refused      []savedFile // this Dir's refused captures, oldest first
 	refusedBytes int64
+	// evicted are the refused captures made room for while still being written: their
+	// writer removes them once written, since until then there is nothing to remove.
+	evicted map[string]bool
 }
 
 type savedFile struct {
-	path string
-	size int64
+	path    string
+	size    int64
+	writing bool
 }
 
 // OpenDir creates the directory path when needed and finds where its numbering
@@ -48,7 +52,7 @@ func OpenDir(path string, refusedBudget int64) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dir{path: path, budget: max(refusedBudget, 0)}
+	d := &Dir{path: path, budget: max(refusedBudget, 0), evicted: map[string]bool{}}
 	for _, e := range entries {
 		prefix, _, ok := strings.Cut(e.Name(), "-")
 		if !ok || !strings.HasSuffix(e.Name(), Ext) {
@@ -86,30 +90,63 @@ func (d *Dir) Save(n int64, at time.Time, r Request, refused bool) (string, erro
 		}
 		return "", err
 	}
+	if refused && !d.written(path) {
+		// Newer refused captures made room while this one was written.
+		_ = os.Remove(path)
+		return "", nil
+	}
 	return path, nil
 }
 
 // reserve accounts for a refused capture of size bytes at path and returns the files to
-// remove to stay within the budget. The file system is not touched under the lock.
+// remove to stay within the budget. The file system is not touched under the lock; a
+// capture still being written is left to its writer (see written).
 func (d *Dir) reserve(path string, size int64) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var remove []string
 	for d.refusedBytes+size > d.budget && len(d.refused) > 0 {
-		remove = append(remove, d.refused[0].path)
-		d.refusedBytes -= d.refused[0].size
+		old := d.refused[0]
+		if old.writing {
+			d.evicted[old.path] = true
+		} else {
+			remove = append(remove, old.path)
+		}
+		d.refusedBytes -= old.size
 		d.refused[0] = savedFile{}
 		d.refused = d.refused[1:]
 	}
 	d.refusedBytes += size
-	d.refused = append(d.refused, savedFile{path: path, size: size})
+	d.refused = append(d.refused, savedFile{path: path, size: size, writing: true})
 	return remove
+}
+
+// written records that the refused capture at path is on disk, and reports whether it
+// is still kept: false when it was made room for while it was being written, and its
+// writer must remove it.
+func (d *Dir) written(path string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.evicted[path] {
+		delete(d.evicted, path)
+		return false
+	}
+	// From the newest: the capture was reserved moments ago, and the list may hold
+	// hundreds of thousands of small ones.
+	for i := len(d.refused) - 1; i >= 0; i-- {
+		if d.refused[i].path == path {
+			d.refused[i].writing = false
+			break
+		}
+	}
+	return true
 }
 
 // release gives back the reservation of a capture that could not be written.
 func (d *Dir) release(path string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	delete(d.evicted, path)
 	for i, f := range d.refused {
 		if f.path == path {
 			d.refusedBytes -= f.size
@@ -119,16 +156,21 @@ func (d *Dir) release(path string) {
 	}
 }
 
+// writeNew writes data to a new file at path; a file it could not write whole is
+// removed, so that no partial capture stays outside the budget's count.
 func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
 }
 
 // fileSafe keeps the letters, digits, _ and - of a webhook-id (at most 64 of them), for

@@ -67,3 +67,26 @@ func TestPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ s, want string }{
+		{"", ""},
+		{"/webhooks/openai", "/webhooks/openai"},
+		{"héllo 日本語 😀", "héllo 日本語 😀"},
+		{"a\x1b]0;t\x07b", `a\x1b]0;t\x07b`},
+		{"line\nforged", `line\x0aforged`},
+		{"tab\there\x7f", `tab\x09here\x7f`},
+		{"c1\u009b31m", `c1\u009b31m`},
+		{"rtl\u202eevil", `rtl\u202eevil`},
+		{"bad\xff\xfeutf8", `bad\xff\xfeutf8`},
+		{"\ufffd", "\ufffd"}, // a replacement character that was sent as one
+	} {
+		got := textcut.Printable(tc.s)
+		if got != tc.want {
+			t.Errorf("Printable(%q) = %q, want %q", tc.s, got, tc.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Printable(%q) = %q is not valid UTF-8", tc.s, got)
+		}
+	}
+}
