@@ -113,14 +113,16 @@ func TestDispatchWithoutClaimNeverRunsNext(t *testing.T) {
 // TestDispatchRenewsTheClaimOfASlowHandler: a handler that runs for several leases keeps
 // its claim (an overlapping retry is answered in flight, not run again) and finishes it.
 func TestDispatchRenewsTheClaimOfASlowHandler(t *testing.T) {
-	checkRenewal(t, idempotency.NewMemoryStore(), 60*time.Millisecond)
+	// Renewal runs every lease/3: a lease of 300 ms leaves 200 ms for the scheduler of a
+	// loaded machine running the race detector, where 60 ms once was not enough.
+	checkRenewal(t, idempotency.NewMemoryStore(), 300*time.Millisecond)
 }
 
 func TestDispatchRenewsTheClaimOnRedis(t *testing.T) {
 	client := testredis.Start(t)
 	prefix := fmt.Sprintf("openai-webhooks-test:renewal:%d:", time.Now().UnixNano())
 	t.Cleanup(func() { client.Del(context.Background(), prefix+"wh_slow") })
-	checkRenewal(t, redisstore.New(client, redisstore.WithPrefix(prefix)), 150*time.Millisecond)
+	checkRenewal(t, redisstore.New(client, redisstore.WithPrefix(prefix)), 300*time.Millisecond)
 }
 
 func checkRenewal(t *testing.T, store idempotency.Store, lease time.Duration) {
