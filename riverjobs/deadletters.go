@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -91,10 +92,15 @@ func deadLetterOf(row *rivertype.JobRow) DeadLetter {
 // Replay makes the job of webhookID available to run again at once, as River's
 // JobRetry does, and returns it: a dead letter (discarded), a cancelled job, or one
 // waiting for its next attempt (retryable). A job whose attempts ran out gets one more.
-// It fails with ErrNotReplayable when there is no such job. It needs no workers: c can
-// be an insert-only client; the queue's workers, wherever they run, pick the job up.
+// Only the webhook-id's newest job is replayed: a job cancelled and then superseded by
+// OpenAI's redelivery (a newer job, done or queued) is not run again. It fails with
+// ErrNotReplayable when there is no such job. It needs no workers: c can be an
+// insert-only client; the queue's workers, wherever they run, pick the job up.
 func Replay[TTx any](ctx context.Context, c *river.Client[TTx], webhookID string) (*rivertype.JobRow, error) {
-	params := river.NewJobListParams().Kinds(Kind).States(replayable...).
+	// Every state, newest first: a cancelled job does not block its webhook-id (see
+	// uniqueStates), so a newer job may hold the delivery; retrying the older one would
+	// run the delivery a second time, or fail on River's unique index.
+	params := river.NewJobListParams().Kinds(Kind).
 		Where("args ->> 'webhook_id' = @webhook_id", river.NamedArgs{"webhook_id": webhookID}).
 		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1)
 	res, err := c.JobList(ctx, params)
@@ -102,11 +108,15 @@ func Replay[TTx any](ctx context.Context, c *river.Client[TTx], webhookID string
 		return nil, fmt.Errorf("riverjobs: find the job of %s: %w", webhookID, err)
 	}
 	if len(res.Jobs) == 0 {
-		return nil, fmt.Errorf("%w: no discarded, cancelled or retryable job for webhook-id %q", ErrNotReplayable, webhookID)
+		return nil, fmt.Errorf("%w: no job for webhook-id %q (never received, or removed after River's retention)", ErrNotReplayable, webhookID)
 	}
-	row, err := c.JobRetry(ctx, res.Jobs[0].ID)
+	newest := res.Jobs[0]
+	if !slices.Contains(replayable, newest.State) {
+		return nil, fmt.Errorf("%w: the newest job of webhook-id %q (job %d) is %s, not discarded, cancelled or retryable", ErrNotReplayable, webhookID, newest.ID, newest.State)
+	}
+	row, err := c.JobRetry(ctx, newest.ID)
 	if err != nil {
-		return nil, fmt.Errorf("riverjobs: replay job %d of %s: %w", res.Jobs[0].ID, webhookID, err)
+		return nil, fmt.Errorf("riverjobs: replay job %d of %s: %w", newest.ID, webhookID, err)
 	}
 	return row, nil
 }
