@@ -15,8 +15,8 @@ import (
 )
 
 // ErrNotReplayable means Replay found no job of the webhook-id that can be replayed:
-// none at all (never received, or removed after River's retention), or one that is
-// completed, or queued or running already.
+// none at all (never received, or removed after River's retention), or its newest job
+// is completed, or queued or running already.
 var ErrNotReplayable = errors.New("riverjobs: no dead letter to replay")
 
 // DeadLetter is a delivery whose job was discarded: its handler failed (or its
