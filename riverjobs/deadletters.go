@@ -96,6 +96,11 @@ func deadLetterOf(row *rivertype.JobRow) DeadLetter {
 // OpenAI's redelivery (a newer job, done or queued) is not run again. It fails with
 // ErrNotReplayable when there is no such job. It needs no workers: c can be an
 // insert-only client; the queue's workers, wherever they run, pick the job up.
+//
+// The read and River's JobRetry are two statements, and JobRetry takes a job in any
+// state but running: a retryable job whose next attempt starts and completes between
+// them is run once more. Dead letters and cancelled jobs do not move on their own;
+// replay a retryable job only when its attempts are far apart, or let it run.
 func Replay[TTx any](ctx context.Context, c *river.Client[TTx], webhookID string) (*rivertype.JobRow, error) {
 	// Every state, newest first: a cancelled job does not block its webhook-id (see
 	// uniqueStates), so a newer job may hold the delivery; retrying the older one would
