@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webhookkit/openai-webhooks/core"
 	"github.com/webhookkit/openai-webhooks/internal/testsupport/testkit"
@@ -60,5 +61,19 @@ func testReplaySuperseded[TTx any](t *testing.T, b *env[TTx]) {
 	}
 	if n := handled.Get("wh_superseded"); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
+	}
+
+	// A cancelled job that nothing superseded is replayed, into the queue it was
+	// stored in.
+	alone, err := tool.Enqueue(ctx, mustUnwrap(t, signed(t, "wh_cancelled_alone")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tool.Client().JobCancel(ctx, alone.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	row, err := q.Replay(ctx, "wh_cancelled_alone")
+	if err != nil || row.ID != alone.Job.ID || row.State != rivertype.JobStateAvailable {
+		t.Fatalf("Replay of a cancelled job = %+v, %v; want job %d available", row, err, alone.Job.ID)
 	}
 }
