@@ -3,6 +3,8 @@ package riverjobs
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,20 +83,26 @@ func (b *batcher[TTx]) run() {
 
 // insertBatch inserts one job per webhook-id of batch: a second delivery of a
 // webhook-id in the same batch is its first's duplicate (PostgreSQL refuses a statement
-// that inserts the same unique key twice).
+// that inserts the same unique key twice). The jobs are inserted in the order of their
+// webhook-ids: each row takes its unique key's lock as it is inserted, and two batches
+// (on two replicas) holding the same webhook-ids in opposite orders would otherwise
+// deadlock, PostgreSQL then failing one of them whole.
 func (b *batcher[TTx]) insertBatch(batch []*insertRequest) {
+	order := make([]*insertRequest, len(batch))
+	copy(order, batch)
+	slices.SortStableFunc(order, func(x, y *insertRequest) int { return strings.Compare(x.args.WebhookID, y.args.WebhookID) })
 	first := map[string]int{} // webhook-id → index in params
 	var params []river.InsertManyParams
-	slot := make([]int, len(batch))
-	for i, req := range batch {
-		j, seen := first[req.args.WebhookID]
-		if !seen {
-			j = len(params)
-			first[req.args.WebhookID] = j
+	for _, req := range order {
+		if _, seen := first[req.args.WebhookID]; !seen {
+			first[req.args.WebhookID] = len(params)
 			opts := b.opts
 			params = append(params, river.InsertManyParams{Args: req.args, InsertOpts: &opts})
 		}
-		slot[i] = j
+	}
+	slot := make([]int, len(batch))
+	for i, req := range batch {
+		slot[i] = first[req.args.WebhookID]
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()

@@ -15,7 +15,7 @@ import (
 
 // ErrNotReplayable means Replay found no job of the webhook-id that can be replayed:
 // none at all (never received, or removed after River's retention), or one that is
-// completed, or queued or running already.
+// completed, or queued or running already, or a cancelled one a newer job superseded.
 var ErrNotReplayable = errors.New("riverjobs: no dead letter to replay")
 
 // DeadLetter is a delivery whose job was discarded: its handler failed (or its
@@ -91,22 +91,45 @@ func deadLetterOf(row *rivertype.JobRow) DeadLetter {
 // Replay makes the job of webhookID available to run again at once, as River's
 // JobRetry does, and returns it: a dead letter (discarded), a cancelled job, or one
 // waiting for its next attempt (retryable). A job whose attempts ran out gets one more.
-// It fails with ErrNotReplayable when there is no such job. It needs no workers: c can
-// be an insert-only client; the queue's workers, wherever they run, pick the job up.
+// A cancelled job superseded by OpenAI's redelivery (a newer job of the webhook-id, done
+// or queued) is not run again. It fails with ErrNotReplayable when there is no such job. It needs no workers: c can be an
+// insert-only client; the queue's workers, wherever they run, pick the job up.
+//
+// The read and River's JobRetry are two statements, and JobRetry takes a job in any
+// state but running: a retryable job whose next attempt starts and completes between
+// them is run once more. Dead letters and cancelled jobs do not move on their own;
+// replay a retryable job only when its attempts are far apart, or let it run.
 func Replay[TTx any](ctx context.Context, c *river.Client[TTx], webhookID string) (*rivertype.JobRow, error) {
-	params := river.NewJobListParams().Kinds(Kind).States(replayable...).
-		Where("args ->> 'webhook_id' = @webhook_id", river.NamedArgs{"webhook_id": webhookID}).
-		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1)
-	res, err := c.JobList(ctx, params)
+	byID := func() *river.JobListParams {
+		return river.NewJobListParams().Kinds(Kind).
+			Where("args ->> 'webhook_id' = @webhook_id", river.NamedArgs{"webhook_id": webhookID}).
+			OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1)
+	}
+	res, err := c.JobList(ctx, byID().States(replayable...))
 	if err != nil {
 		return nil, fmt.Errorf("riverjobs: find the job of %s: %w", webhookID, err)
 	}
 	if len(res.Jobs) == 0 {
 		return nil, fmt.Errorf("%w: no discarded, cancelled or retryable job for webhook-id %q", ErrNotReplayable, webhookID)
 	}
-	row, err := c.JobRetry(ctx, res.Jobs[0].ID)
+	job := res.Jobs[0]
+	if job.State == rivertype.JobStateCancelled {
+		// A cancelled job does not block its webhook-id (see uniqueStates): OpenAI's
+		// redelivery may be a newer job, done or queued. Retrying the cancelled one would
+		// run the delivery a second time, or fail on River's unique index. (Discarded and
+		// retryable jobs block theirs: no newer job can hold the delivery.)
+		newer, err := c.JobList(ctx, byID().States().Where("id > @after_id", river.NamedArgs{"after_id": job.ID}))
+		if err != nil {
+			return nil, fmt.Errorf("riverjobs: find the jobs of %s after job %d: %w", webhookID, job.ID, err)
+		}
+		if len(newer.Jobs) > 0 {
+			n := newer.Jobs[0]
+			return nil, fmt.Errorf("%w: job %d of webhook-id %q is cancelled, and a newer job of it (job %d) is %s", ErrNotReplayable, job.ID, webhookID, n.ID, n.State)
+		}
+	}
+	row, err := c.JobRetry(ctx, job.ID)
 	if err != nil {
-		return nil, fmt.Errorf("riverjobs: replay job %d of %s: %w", res.Jobs[0].ID, webhookID, err)
+		return nil, fmt.Errorf("riverjobs: replay job %d of %s: %w", job.ID, webhookID, err)
 	}
 	return row, nil
 }

@@ -213,8 +213,10 @@ const stopCancelWait = 10 * time.Second
 
 // Stop stops working jobs: it lets jobs in progress finish until ctx is done, then
 // cancels them (their transactions roll back and the jobs run again after a restart),
-// and closes what WithCloser gave. Deliveries still arriving are refused (500, OpenAI
-// retries): stop the HTTP server first. Calls after the first return its result.
+// and closes what WithCloser gave. A delivery that arrives meanwhile is still stored
+// while the database handle is open (its job runs at the next start), and refused (500,
+// OpenAI retries) once Stop has closed it, as sqlitejobs' file is: stop the HTTP server
+// first. Calls after the first return its result.
 func (q *Queue[TTx]) Stop(ctx context.Context) error {
 	q.stopOnce.Do(func() {
 		var errs []error

@@ -24,10 +24,14 @@
 // completed, so an application that keeps its own tables in that file gets each
 // delivery's effect exactly once, even if the process is killed mid-job. With one
 // connection, that transaction holds the database while the handler runs: a
-// transactional handler must use only its tx (a query through another handle on the file
-// waits for the tx, which waits for the handler: a deadlock until the busy timeout),
-// and must not do network I/O inside it (every insert, hence every delivery's answer,
-// waits meanwhile). Do slow work in a plain handler (Open), which holds no connection.
+// transactional handler must use only its tx, and must not do network I/O inside it
+// (every insert, hence every delivery's answer, waits meanwhile). Anything that needs
+// the queue's connection from inside the handler (the queue's Enqueue, DeadLetters or
+// Client) waits for the tx, which waits for the handler: a deadlock until the job's
+// JobTimeout (one minute by default) fails the attempt, with every delivery waiting
+// meanwhile; to queue more work from there, use the queue's EnqueueTx with the tx. A
+// write through another handle on the file fails after BusyTimeout. Do slow work in a
+// plain handler (Open), which holds no connection.
 //
 // Several processes may open the same file (SQLite's locks serialise their writes),
 // so that the openai-webhooks command can list and replay dead letters while the

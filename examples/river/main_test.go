@@ -68,6 +68,12 @@ func TestEachDeliveryIsWrittenOnce(t *testing.T) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+	// QueryRow above reads the first row only: count them, or a second job of the
+	// delivery would pass unseen.
+	var jobs int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&jobs); err != nil || jobs != 1 {
+		t.Fatalf("%d jobs (%v), want exactly one for the delivery, its copy and its retry", jobs, err)
+	}
 	var rows int
 	var batchID string
 	if err := pool.QueryRow(ctx, `SELECT count(*), min(data->>'id') FROM webhook_events WHERE webhook_id = 'wh_example_1'`).Scan(&rows, &batchID); err != nil || rows != 1 || batchID != "batch_1" {

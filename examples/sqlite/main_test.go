@@ -226,12 +226,13 @@ func TestFailingTypeBecomesADeadLetter(t *testing.T) {
 	}
 }
 
-// The program is killed with SIGKILL while deliveries arrive and jobs run, and started
-// again on the same file: every delivery answered 200 before or after is recorded
-// exactly once, and none is recorded twice (a second recording would fail on the
-// primary key and leave a failing job).
+// The program is killed with SIGKILL while deliveries arrive and jobs run (some events
+// recorded, some jobs running in their transactions), and started again on the same
+// file: every delivery answered 200 before or after is recorded exactly once, and none
+// is recorded twice (a second recording would fail on the primary key and leave a
+// failing job).
 func TestSIGKILLLosesNothingAndRecordsOnce(t *testing.T) {
-	const deliveries, senders, killAfter = 400, 16, 150
+	const maxDeliveries, senders, killAfter = 4000, 16, 150
 	dir := t.TempDir()
 	path := filepath.Join(dir, "webhooks.db")
 	logPath := filepath.Join(dir, "child.log")
@@ -262,33 +263,69 @@ func TestSIGKILLLosesNothingAndRecordsOnce(t *testing.T) {
 
 	child, url := start()
 	var (
-		answered sync.Map // ids answered 200 by the first process
-		ok       atomic.Int64
-		killOnce sync.Once
-		wg       sync.WaitGroup
-		next     atomic.Int64
+		answered  sync.Map // ids answered 200 by the first process
+		ok        atomic.Int64
+		killOnce  sync.Once
+		wg        sync.WaitGroup
+		next      atomic.Int64
+		midWork   atomic.Bool
+		sent      = make(chan struct{})
+		watchDone = make(chan struct{})
 	)
+	kill := func() { killOnce.Do(func() { child.Kill(t) }) }
+	// The senders go on until the kill (or maxDeliveries): the program is killed while
+	// deliveries arrive.
 	for range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= deliveries {
+				if i >= maxDeliveries {
 					return
 				}
 				status, _, err := deliver(url, id(i))
-				if err == nil && status == 200 {
+				if err != nil {
+					return // killed
+				}
+				if status == 200 {
 					answered.Store(id(i), true)
-					if ok.Add(1) == killAfter {
-						killOnce.Do(func() { child.Kill(t) })
-					}
+					ok.Add(1)
 				}
 			}
-		}()
+		})
 	}
+	// The kill comes once killAfter deliveries were answered and the workers are busy:
+	// events recorded already, and jobs running in their transactions.
+	go func() {
+		defer close(watchDone)
+		db, err := sqlitejobs.OpenDB(context.Background(), path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		for {
+			select {
+			case <-sent:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if ok.Load() < killAfter {
+				continue
+			}
+			var recorded, running int
+			err := db.QueryRow(`SELECT (SELECT count(*) FROM processed_events), (SELECT count(*) FROM river_job WHERE state = 'running')`).Scan(&recorded, &running)
+			if err == nil && recorded > 0 && running > 0 {
+				midWork.Store(true)
+				kill()
+				return
+			}
+		}
+	}()
 	wg.Wait()
-	killOnce.Do(func() { child.Kill(t) })
+	close(sent)
+	<-watchDone
+	kill()
+	deliveries := int(min(next.Load(), maxDeliveries))
 	answeredBefore := 0
 	answered.Range(func(any, any) bool { answeredBefore++; return true })
 
@@ -297,12 +334,12 @@ func TestSIGKILLLosesNothingAndRecordsOnce(t *testing.T) {
 		return db.QueryRow(`SELECT count(*) FROM processed_events`).Scan(&recordedAtKill)
 	})
 	states := jobStates(t, path)
-	t.Logf("killed after %d deliveries answered 200; %d recorded then; jobs: %v", answeredBefore, recordedAtKill, states)
+	t.Logf("killed after %d of %d deliveries answered 200; %d recorded then; jobs: %v", answeredBefore, deliveries, recordedAtKill, states)
 	if recordedAtKill > answeredBefore {
 		t.Fatalf("%d events recorded but only %d deliveries answered 200", recordedAtKill, answeredBefore)
 	}
-	if answeredBefore >= deliveries {
-		t.Fatalf("every delivery was answered before the kill: the test did not kill the program mid-work")
+	if !midWork.Load() || answeredBefore >= deliveries {
+		t.Fatalf("the program was not killed mid-work (while deliveries arrived, with events recorded and jobs running)")
 	}
 
 	_, url = start()
