@@ -33,14 +33,15 @@
 //
 // The job carries the raw body and the three headers ([EventArgs]); the worker verifies
 // the signature again (not its age) before calling the handler: whoever can write to the
-// queue still cannot forge an event. A job that fails that check never reaches the
-// handler; the attempt fails, logged at Error with the cause and the diagnosis's kind
-// (package diagnose), and River retries it with
-// its backoff: during a secret rotation, or with a worker given the wrong secret, fixing
-// the verifier's secrets (core.WithSecret for the old one) recovers every job. When its
-// attempts run out it is a dead letter like any other, and can be replayed. A job whose
-// arguments do not decode (written by something other than this package) can never
-// succeed and is cancelled.
+// queue still cannot forge an event. A job whose signature matches none of the worker's
+// secrets never reaches the handler; the attempt fails, logged at Error with the cause
+// and the diagnosis's kind (package diagnose), and River retries it with its backoff:
+// during a secret rotation, or with a worker given the wrong secret, fixing the
+// verifier's secrets (core.WithSecret for the old one) recovers every job. When its
+// attempts run out it is a dead letter like any other, and can be replayed. A job that
+// no secret can make pass (arguments that do not decode, written by something other
+// than this package; a missing or malformed header; a genuine body that is no event) is
+// cancelled at once, logged at Error, as asynqjobs archives such a task.
 //
 // A [TxMux] dispatches jobs to transactional handlers by event type, as core.Mux does
 // for core.Handlers: [OnTx] registers a handler that gets the job's transaction and the

@@ -124,7 +124,8 @@ func testConcurrentRedeliveries[TTx any](t *testing.T, b *env[TTx]) {
 
 // A job whose stored body was changed after signing never reaches the handler: its
 // attempts fail, logged at Error with the cause, and when they run out it is a dead
-// letter. A job whose arguments do not decode is cancelled at once. A genuine job next
+// letter. A job whose arguments do not decode, or whose headers no secret can make
+// verify (a timestamp that is not a number), is cancelled at once. A genuine job next
 // to them is handled.
 func TestJobThatDoesNotVerifyNeverReachesTheHandler(t *testing.T) {
 	onBothDrivers(t, testJobThatDoesNotVerify[pgx.Tx], testJobThatDoesNotVerify[*sql.Tx])
@@ -144,6 +145,8 @@ func testJobThatDoesNotVerify[TTx any](t *testing.T, b *env[TTx]) {
 	genuine := signed(t, "wh_genuine")
 	tampered := signed(t, "wh_tampered")
 	tampered.body = []byte(strings.Replace(string(tampered.body), "batch_1", "batch_2", 1))
+	malformed := signed(t, "wh_malformed")
+	malformed.headers.Timestamp = "yesterday"
 	insert := func(args river.JobArgs) int64 {
 		res, err := client.Insert(ctx, args, opts)
 		if err != nil {
@@ -155,9 +158,10 @@ func testJobThatDoesNotVerify[TTx any](t *testing.T, b *env[TTx]) {
 		"genuine":     insert(argsOf(genuine)),
 		"tampered":    insert(argsOf(tampered)),
 		"undecodable": insert(undecodableArgs{WebhookID: "wh_undecodable", Body: 42}),
+		"malformed":   insert(argsOf(malformed)),
 	}
-	want := map[string]rivertype.JobState{"genuine": rivertype.JobStateCompleted, "tampered": rivertype.JobStateDiscarded, "undecodable": rivertype.JobStateCancelled}
-	attempts := map[string]int{"genuine": 1, "tampered": 2, "undecodable": 1}
+	want := map[string]rivertype.JobState{"genuine": rivertype.JobStateCompleted, "tampered": rivertype.JobStateDiscarded, "undecodable": rivertype.JobStateCancelled, "malformed": rivertype.JobStateCancelled}
+	attempts := map[string]int{"genuine": 1, "tampered": 2, "undecodable": 1, "malformed": 1}
 	for name, id := range ids {
 		var job *rivertype.JobRow
 		waitFor(t, name+" job finalized", func() (bool, error) {

@@ -19,14 +19,15 @@ import (
 // again with v (the signature, not its age), then calls h with the event, which is also
 // in ctx (core.FromContext). It works on any River driver.
 //
-// A job whose signature does not verify never reaches h; the attempt fails with an error
+// A job whose signature matches none of the verifier's secrets never reaches h; the attempt fails with an error
 // wrapping ErrInvalidJob and the cause (core.ErrNoMatchingSignature, say), logged at
 // Error with that cause and, on its first and last attempts, the diagnosis's kind
 // (diagnose.Kind: no_match for another secret, say), and River retries it with its backoff like any failure: during a secret
 // rotation, or with a worker given the wrong secret, fixing the verifier's secrets
 // recovers every job. When its attempts run out it is a dead letter (DeadLetters,
-// Replay). A job whose arguments do not decode (not written by this package) can never
-// succeed and is cancelled (river.JobCancel, logged).
+// Replay). A job that no secret can make pass (arguments that do not decode, a missing
+// or malformed header, a genuine body that is no event) is cancelled at once
+// (river.JobCancel, logged).
 //
 // An error from h fails the attempt, and River retries it until the job's attempts run
 // out (WithMaxAttempts); it is then discarded: a dead letter.
@@ -91,8 +92,9 @@ type verify struct {
 	logger *slog.Logger
 }
 
-// event returns the verified event of job. A job that does not decode is cancelled; one
-// that does not verify fails its attempt, to be retried.
+// event returns the verified event of job. A job that no secret can make pass is
+// cancelled; one whose signature matches none of the secrets fails its attempt, to be
+// retried.
 func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Event, error) {
 	args := job.Args
 	if args.decodeErr != nil {
@@ -102,6 +104,15 @@ func (vf verify) event(ctx context.Context, job *river.Job[EventArgs]) (*core.Ev
 		return nil, river.JobCancel(err)
 	}
 	e, err := vf.v.UnwrapIgnoringTimestamp(args.Body, args.Headers())
+	if err != nil && !errors.Is(err, core.ErrNoMatchingSignature) {
+		// A missing or malformed header, or a genuine body that is no event: no secret
+		// given to the worker can ever make it pass, so retrying only delays the verdict.
+		err = fmt.Errorf("%w: %w", ErrInvalidJob, err)
+		vf.logger.LogAttrs(ctx, slog.LevelError, "riverjobs: job cancelled, it cannot verify under any secret",
+			slog.Int64("job_id", job.ID), slog.String("webhook_id", args.WebhookID),
+			slog.String("cause", causeOf(err)), slog.String("error", err.Error()))
+		return nil, river.JobCancel(err)
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrInvalidJob, err)
 		next := "it will be retried"
