@@ -12,8 +12,13 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// maxBatch bounds how many deliveries one insert stores.
-const maxBatch = 256
+// maxBatch bounds how many deliveries one insert stores, and maxBatchBytes the bodies
+// they carry together, so that one statement never holds hundreds of large bodies: a
+// delivery may be up to the adapters' body limit (1 MiB by default).
+const (
+	maxBatch      = 256
+	maxBatchBytes = 8 << 20
+)
 
 // batchTimeout bounds one batch's insert: it runs on behalf of several deliveries, so
 // no one of their contexts may cancel it.
@@ -73,12 +78,26 @@ func (b *batcher[TTx]) run() {
 			b.mu.Unlock()
 			return
 		}
-		n := min(len(b.pending), maxBatch)
+		n := batchLen(b.pending)
 		batch := b.pending[:n:n]
 		b.pending = b.pending[n:]
 		b.mu.Unlock()
 		b.insertBatch(batch)
 	}
+}
+
+// batchLen is how many of the pending requests, from the first, go into the next
+// batch: at most maxBatch, and no more than maxBatchBytes of bodies, but always one.
+func batchLen(pending []*insertRequest) int {
+	n, size := 0, 0
+	for _, req := range pending {
+		if n == maxBatch || (n > 0 && size+len(req.args.Body) > maxBatchBytes) {
+			break
+		}
+		n++
+		size += len(req.args.Body)
+	}
+	return n
 }
 
 // insertBatch inserts one job per webhook-id of batch: a second delivery of a
