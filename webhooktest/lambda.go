@@ -3,6 +3,7 @@ package webhooktest
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -51,7 +52,8 @@ func WithLambdaPath(path string) LambdaOption {
 }
 
 // WithBase64Body carries the body base64-encoded, with isBase64Encoded set, as HTTP APIs
-// and function URLs often do: the receiver must verify the decoded bytes.
+// and function URLs often do: the receiver must verify the decoded bytes. A body that is
+// not valid UTF-8 is carried so without it.
 func WithBase64Body() LambdaOption {
 	return LambdaOption{func(e *lambdaEvent) { e.base64 = true }}
 }
@@ -64,8 +66,11 @@ func WithMultiValueHeaders() LambdaOption {
 	return LambdaOption{func(e *lambdaEvent) { e.multiValue = true }}
 }
 
-func newLambdaEvent(opts []LambdaOption) lambdaEvent {
-	e := lambdaEvent{path: "/webhooks/openai"}
+// newLambdaEvent applies opts to the defaults for body. A body that is not valid UTF-8
+// is carried base64-encoded whatever the options: as JSON text its bytes would change
+// (to U+FFFD) and the signature no longer match, and the fronts encode such bodies too.
+func newLambdaEvent(body []byte, opts []LambdaOption) lambdaEvent {
+	e := lambdaEvent{path: "/webhooks/openai", base64: !utf8.Valid(body)}
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(&e)
@@ -78,28 +83,28 @@ func newLambdaEvent(opts []LambdaOption) lambdaEvent {
 // sends a function: header names lower-cased, in headers only. Pass it to
 // lambdaadapter.HTTPAPI's function, or marshal it for Handler (LambdaPayload does).
 func (d Delivery) HTTPAPIEvent(opts ...LambdaOption) events.APIGatewayV2HTTPRequest {
-	e := newLambdaEvent(opts)
+	e := newLambdaEvent(d.Body, opts)
 	return lambdaevent.HTTPAPI(e.path, d.Header(), d.Body, e.base64)
 }
 
 // FunctionURLEvent returns the delivery as the event a Lambda function URL sends:
 // header names lower-cased, in headers only, under a lambda-url domain.
 func (d Delivery) FunctionURLEvent(opts ...LambdaOption) events.LambdaFunctionURLRequest {
-	e := newLambdaEvent(opts)
+	e := newLambdaEvent(d.Body, opts)
 	return lambdaevent.FunctionURL(e.path, d.Header(), d.Body, e.base64)
 }
 
 // RESTAPIEvent returns the delivery as the event an API Gateway REST API with a Lambda
 // proxy integration (payload 1.0) sends: headers and multiValueHeaders.
 func (d Delivery) RESTAPIEvent(opts ...LambdaOption) events.APIGatewayProxyRequest {
-	e := newLambdaEvent(opts)
+	e := newLambdaEvent(d.Body, opts)
 	return lambdaevent.RESTAPI(e.path, d.Header(), d.Body, e.base64)
 }
 
 // ALBEvent returns the delivery as the event an Application Load Balancer target group
 // sends: headers only, or multiValueHeaders only with WithMultiValueHeaders.
 func (d Delivery) ALBEvent(opts ...LambdaOption) events.ALBTargetGroupRequest {
-	e := newLambdaEvent(opts)
+	e := newLambdaEvent(d.Body, opts)
 	return lambdaevent.ALB(e.path, d.Header(), d.Body, e.base64, e.multiValue)
 }
 

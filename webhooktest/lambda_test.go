@@ -178,3 +178,21 @@ func TestLambdaPayloadUnknownSource(t *testing.T) {
 	}()
 	webhooktest.NewSender().SignBody([]byte("{}")).LambdaPayload("v3")
 }
+
+// A body that is not valid UTF-8 cannot travel as JSON text unchanged: the event carries
+// it base64-encoded even without WithBase64Body, as the fronts do for binary bodies, and
+// the delivery still verifies.
+func TestLambdaPayloadOfABodyNotUTF8(t *testing.T) {
+	sender := webhooktest.NewSender()
+	body := []byte("{\"id\":\"evt_\xff\",\"object\":\"event\",\"created_at\":1750861210,\"type\":\"batch.completed\",\"data\":{\"id\":\"batch_bin\"}}")
+	d := sender.SignBody(body)
+	for _, src := range webhooktest.LambdaSources() {
+		t.Run(string(src), func(t *testing.T) {
+			var h seen
+			a := invoke(t, lambdaadapter.Handler(sender.Verifier(), &h, lambdaadapter.WithLogger(slog.New(slog.DiscardHandler))), d.LambdaPayload(src))
+			if a.StatusCode != http.StatusOK || len(h.all()) != 1 {
+				t.Fatalf("answer %+v, handled %v; want 200 and the delivery handled", a, h.all())
+			}
+		})
+	}
+}
