@@ -31,6 +31,7 @@ const (
 // Sources lists every Source.
 func Sources() []Source { return []Source{RESTAPI, HTTPAPI, FunctionURL, ALB, ALBMultiValue} }
 
+// String names the source as test names and failure messages show it.
 func (s Source) String() string {
 	switch s {
 	case RESTAPI:
